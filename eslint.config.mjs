@@ -1,0 +1,105 @@
+// Lint rules for the whole workspace. The module-boundary constraints below are the architecture:
+// change them only together with docs/architecture.md.
+import nx from '@nx/eslint-plugin';
+import simpleImportSort from 'eslint-plugin-simple-import-sort';
+
+const grpcPackages = ['@grpc/grpc-js', '@grpc/reflection', '@grpc/proto-loader', 'grpc-health-check'];
+const frameworkPackages = ['@nestjs/*'];
+
+/** Layers (type:*) and what each may depend on; external imports banned per layer. */
+const typeConstraints = [
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:domain', 'type:util', 'type:contracts'],
+    bannedExternalImports: ['mongodb', 'kafkajs', ...grpcPackages],
+  },
+  {
+    sourceTag: 'type:feature',
+    onlyDependOnLibsWithTags: ['type:data-access', 'type:transport', 'type:domain', 'type:util', 'type:contracts'],
+    bannedExternalImports: ['mongodb', 'kafkajs', ...grpcPackages],
+  },
+  {
+    sourceTag: 'type:data-access',
+    onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:contracts'],
+    bannedExternalImports: ['kafkajs', ...grpcPackages, ...frameworkPackages],
+  },
+  {
+    sourceTag: 'type:transport',
+    onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:contracts'],
+    bannedExternalImports: ['mongodb', ...frameworkPackages],
+  },
+  {
+    sourceTag: 'type:domain',
+    onlyDependOnLibsWithTags: ['type:util'],
+    bannedExternalImports: ['mongodb', 'kafkajs', ...grpcPackages, ...frameworkPackages],
+  },
+  {
+    sourceTag: 'type:util',
+    onlyDependOnLibsWithTags: ['type:util'],
+    bannedExternalImports: ['mongodb', 'kafkajs', ...grpcPackages, ...frameworkPackages],
+  },
+  {
+    // Generated message and service code; grpc-js types are part of what ts-proto emits.
+    sourceTag: 'type:contracts',
+    onlyDependOnLibsWithTags: ['type:util'],
+    bannedExternalImports: ['mongodb', 'kafkajs', '@grpc/reflection', 'grpc-health-check', ...frameworkPackages],
+  },
+  {
+    sourceTag: 'type:testing',
+    onlyDependOnLibsWithTags: ['type:data-access', 'type:transport', 'type:domain', 'type:util', 'type:contracts'],
+  },
+];
+
+/** Areas (scope:*): each may use itself and shared; the listed ones also use signals and trust. */
+const scopeConstraints = [
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:signals', onlyDependOnLibsWithTags: ['scope:signals', 'scope:shared'] },
+  { sourceTag: 'scope:trust', onlyDependOnLibsWithTags: ['scope:trust', 'scope:signals', 'scope:shared'] },
+  ...['ingest', 'dedup', 'fanout', 'feed', 'delisting', 'cli'].map((scope) => ({
+    sourceTag: `scope:${scope}`,
+    onlyDependOnLibsWithTags: [`scope:${scope}`, 'scope:signals', 'scope:trust', 'scope:shared'],
+  })),
+];
+
+export default [
+  {
+    ignores: ['**/node_modules/**', '**/dist/**', '**/generated/**', '.local/**', '.nx/**', 'coverage/**', 'tmp/**'],
+  },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    plugins: { 'simple-import-sort': simpleImportSort },
+    rules: {
+      'simple-import-sort/imports': 'error',
+      'simple-import-sort/exports': 'error',
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          banTransitiveDependencies: false,
+          checkDynamicDependenciesExceptions: [],
+          allow: [],
+          depConstraints: [...typeConstraints, ...scopeConstraints],
+        },
+      ],
+      // Each lib exposes one index.ts: no deep imports into another project.
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@signal-mesh/*/*'], message: 'Import a workspace lib through its index only.' }] },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+];
