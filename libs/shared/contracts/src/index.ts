@@ -1,1 +1,12 @@
-export {};
+export * from './generated/descriptor-set';
+export * from './generated/google/protobuf/duration';
+export * from './generated/google/protobuf/timestamp';
+export * from './generated/signalmesh/v1/contribution';
+export * from './generated/signalmesh/v1/delisting';
+export * from './generated/signalmesh/v1/error';
+export * from './generated/signalmesh/v1/events';
+export * from './generated/signalmesh/v1/feed';
+export * from './generated/signalmesh/v1/ingest';
+export * from './generated/signalmesh/v1/signal';
+export * from './generated/signalmesh/v1/trust';
+export * from './topics';

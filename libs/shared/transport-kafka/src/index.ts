@@ -1,1 +1,7 @@
-export {};
+export * from './admin';
+export * from './consumer';
+export * from './errors';
+export * from './headers';
+export * from './kafka';
+export * from './producer';
+export type { Kafka } from 'kafkajs';

@@ -1,0 +1,48 @@
+import type { TopicSpec } from '@signal-mesh/contracts';
+import type { Kafka } from 'kafkajs';
+
+/** Creates the topics that do not exist yet, with their partitions and cleanup policy. Returns the created names. */
+export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: -1,
+          configEntries: [{ name: 'cleanup.policy', value: t.cleanupPolicy }, ...(t.retentionMs ? [{ name: 'retention.ms', value: String(t.retentionMs) }] : [])],
+        })),
+      });
+    }
+    return missing.map((t) => t.name);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Records not yet committed by `groupId`, per topic-partition (log end offset minus committed offset). */
+export async function consumerLag(kafka: Kafka, groupId: string, topics: readonly string[]): Promise<{ topic: string; partition: number; lag: number }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+    const out: { topic: string; partition: number; lag: number }[] = [];
+    for (const { topic, partitions } of committed) {
+      const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p]));
+      for (const p of partitions) {
+        const end = ends.get(p.partition);
+        if (!end) continue;
+        const from = Number(p.offset) >= 0 ? Number(p.offset) : Number(end.low);
+        out.push({ topic, partition: p.partition, lag: Math.max(0, Number(end.high) - from) });
+      }
+    }
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,60 @@
+import { SpanKind, trace } from '@opentelemetry/api';
+import type { Logger } from '@signal-mesh/util-logging';
+import { injectTraceContext } from '@signal-mesh/util-otel';
+import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
+
+import type { RecordHeaders } from './headers';
+
+export interface OutgoingRecord {
+  /** Partitioning key: all records with one key stay in order on one partition. */
+  key: string;
+  value: Uint8Array;
+  headers?: RecordHeaders;
+}
+
+const tracer = trace.getTracer('@signal-mesh/transport-kafka');
+
+/**
+ * The mesh's producer: idempotent, `acks=all`, one request in flight per broker connection so retries cannot
+ * reorder a key's records. `send` resolves only when every replica in sync has the records: a success
+ * answered to a caller after it means the data is durable.
+ */
+export class KafkaProducer {
+  private constructor(
+    private readonly producer: Producer,
+    private readonly logger: Logger,
+  ) {}
+
+  static async connect(kafka: Kafka, logger: Logger): Promise<KafkaProducer> {
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    return new KafkaProducer(producer, logger.child({ component: 'kafka-producer' }));
+  }
+
+  async send(topic: string, records: readonly OutgoingRecord[]): Promise<RecordMetadata[]> {
+    if (records.length === 0) return [];
+    return tracer.startActiveSpan(`${topic} publish`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.batch.message_count': records.length } }, async (span) => {
+      try {
+        return await this.producer.send({
+          topic,
+          acks: -1,
+          messages: records.map((r) => ({
+            key: r.key,
+            value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+            headers: injectTraceContext({ ...r.headers }) as RecordHeaders,
+          })),
+        });
+      } catch (err) {
+        span.recordException(err as Error);
+        this.logger.error({ err, topic, count: records.length }, 'publish failed');
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
