@@ -10,45 +10,47 @@ const frameworkPackages = ['@nestjs/*'];
 const typeConstraints = [
   {
     sourceTag: 'type:app',
-    onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:domain', 'type:util', 'type:contracts'],
+    onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:transport', 'type:domain', 'type:util', 'type:contracts', 'type:testing'],
     bannedExternalImports: ['mongodb', 'kafkajs', ...grpcPackages],
   },
   {
     sourceTag: 'type:feature',
-    onlyDependOnLibsWithTags: ['type:data-access', 'type:transport', 'type:domain', 'type:util', 'type:contracts'],
+    onlyDependOnLibsWithTags: ['type:data-access', 'type:transport', 'type:domain', 'type:util', 'type:contracts', 'type:testing'],
     bannedExternalImports: ['mongodb', 'kafkajs', ...grpcPackages],
   },
   {
     sourceTag: 'type:data-access',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:contracts'],
+    onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:contracts', 'type:testing'],
     bannedExternalImports: ['kafkajs', ...grpcPackages, ...frameworkPackages],
   },
   {
     sourceTag: 'type:transport',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:contracts'],
+    onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:contracts', 'type:testing'],
     bannedExternalImports: ['mongodb', ...frameworkPackages],
   },
   {
     sourceTag: 'type:domain',
-    onlyDependOnLibsWithTags: ['type:util'],
+    onlyDependOnLibsWithTags: ['type:util', 'type:testing'],
     bannedExternalImports: ['mongodb', 'kafkajs', ...grpcPackages, ...frameworkPackages],
   },
   {
     sourceTag: 'type:util',
-    onlyDependOnLibsWithTags: ['type:util'],
+    onlyDependOnLibsWithTags: ['type:util', 'type:testing'],
     bannedExternalImports: ['mongodb', 'kafkajs', ...grpcPackages, ...frameworkPackages],
   },
   {
     // Generated message and service code; grpc-js types are part of what ts-proto emits.
     sourceTag: 'type:contracts',
-    onlyDependOnLibsWithTags: ['type:util'],
+    onlyDependOnLibsWithTags: ['type:util', 'type:testing'],
     bannedExternalImports: ['mongodb', 'kafkajs', '@grpc/reflection', 'grpc-health-check', ...frameworkPackages],
   },
   {
     sourceTag: 'type:testing',
-    onlyDependOnLibsWithTags: ['type:data-access', 'type:transport', 'type:domain', 'type:util', 'type:contracts'],
+    onlyDependOnLibsWithTags: ['type:data-access', 'type:transport', 'type:domain', 'type:util', 'type:contracts', 'type:testing'],
   },
 ];
+
+// Every layer may use type:testing libs, but only from test files: see the no-restricted-imports rule below.
 
 /** Areas (scope:*): each may use itself and shared; the listed ones also use signals and trust. */
 const scopeConstraints = [
@@ -60,6 +62,11 @@ const scopeConstraints = [
     onlyDependOnLibsWithTags: [`scope:${scope}`, 'scope:signals', 'scope:trust', 'scope:shared'],
   })),
 ];
+
+// Each lib exposes one index.ts: no deep imports into another project.
+const deepImports = { group: ['@signal-mesh/*/*'], message: 'Import a workspace lib through its index only.' };
+const testingProjects = ['libs/shared/testing', 'libs/shared/stack-smoke', 'tools/workspace'];
+const testingPackages = ['@signal-mesh/testing'];
 
 export default [
   {
@@ -88,14 +95,16 @@ export default [
           depConstraints: [...typeConstraints, ...scopeConstraints],
         },
       ],
-      // Each lib exposes one index.ts: no deep imports into another project.
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['@signal-mesh/*/*'], message: 'Import a workspace lib through its index only.' }] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [deepImports] }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
     },
+  },
+  {
+    // Production code never imports test helpers.
+    files: ['**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', ...testingProjects.map((dir) => `${dir}/**`)],
+    rules: { 'no-restricted-imports': ['error', { paths: testingPackages.map((name) => ({ name, message: 'Test helpers are for *.spec.ts / *.int-spec.ts files only.' })), patterns: [deepImports] }] },
   },
   {
     files: ['**/*.cjs'],

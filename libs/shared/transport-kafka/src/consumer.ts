@@ -40,6 +40,8 @@ export interface ConsumerOptions<T> {
   commitEvery?: number;
   fromBeginning?: boolean;
   partitionsConsumedConcurrently?: number;
+  /** How long the group waits for a silent member before reassigning its partitions (broker minimum 6 s). */
+  sessionTimeoutMs?: number;
 }
 
 const tracer = trace.getTracer('@signal-mesh/transport-kafka');
@@ -62,7 +64,12 @@ export class KafkaConsumerRunner<T> {
     kafka: Kafka,
     private readonly options: ConsumerOptions<T>,
   ) {
-    this.consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+    });
     this.logger = options.logger.child({ component: 'kafka-consumer', groupId: options.groupId });
     this.retry = { attempts: 5, initialDelayMs: 200, maxDelayMs: 5_000, ...options.retry };
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
