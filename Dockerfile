@@ -48,7 +48,8 @@ FROM ${NODE_IMAGE} AS tools
 WORKDIR /app
 ENV NODE_ENV=production \
     BIND_HOST=0.0.0.0 \
-    NODE_OPTIONS=--disable-warning=MODULE_TYPELESS_PACKAGE_JSON
+    # kafkajs 2.2.4 schedules a negative timeout when idle (harmless; Node clamps it to 1 ms and warns).
+    NODE_OPTIONS="--disable-warning=MODULE_TYPELESS_PACKAGE_JSON --disable-warning=TimeoutNegativeWarning"
 COPY --from=prod-deps /app/package.json /app/package-lock.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY tools/stack ./tools/stack

@@ -121,8 +121,12 @@ describe('local stack smoke', () => {
     const effectApplied = new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => d.toString().includes('effect crash-1') && resolve());
       child.on('exit', (code) => reject(new Error(`fixture exited early (${code}): ${stderr}`)));
+      setTimeout(() => reject(new Error(`fixture applied no effect within 30 s: ${stderr}`)), 30_000).unref();
     });
-    await effectApplied;
+    await effectApplied.catch((err) => {
+      child.kill('SIGKILL');
+      throw err;
+    });
     child.removeAllListeners('exit');
     const exited = new Promise((resolve) => child.on('exit', resolve));
     child.kill('SIGKILL');

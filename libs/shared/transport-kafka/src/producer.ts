@@ -1,7 +1,7 @@
 import { SpanKind, trace } from '@opentelemetry/api';
 import type { Logger } from '@signal-mesh/util-logging';
 import { injectTraceContext } from '@signal-mesh/util-otel';
-import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
+import { type Kafka, Partitioners, type Producer, type RecordMetadata } from 'kafkajs';
 
 import type { RecordHeaders } from './headers';
 
@@ -26,7 +26,13 @@ export class KafkaProducer {
   ) {}
 
   static async connect(kafka: Kafka, logger: Logger): Promise<KafkaProducer> {
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // The Java client's murmur2 partitioner: a key lands on the same partition whichever client produced it.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     return new KafkaProducer(producer, logger.child({ component: 'kafka-producer' }));
   }
