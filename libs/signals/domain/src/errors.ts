@@ -1,0 +1,52 @@
+/**
+ * The closed set of validation codes. Every transport reports them the same way (gRPC ErrorDetail.code, REST
+ * `error.code`, CLI output); proto/signalmesh/v1/error.proto lists them as `ERROR_CODE_<code>` and a workspace test
+ * keeps the two lists equal. Messages are for humans and may change; codes never do.
+ */
+export const VALIDATION_CODES = [
+  'VALUE_REQUIRED',
+  'VALUE_TOO_LONG',
+  'UNSUPPORTED_SIGNAL_TYPE',
+  // Model hashes
+  'INVALID_HASH_LENGTH',
+  'INVALID_HASH_CHARACTERS',
+  'UNSUPPORTED_HASH_ALGORITHM',
+  'HASH_ALGORITHM_MISMATCH',
+  // URLs
+  'URL_INVALID',
+  'UNSUPPORTED_SCHEME',
+  'URL_EMPTY_HOST',
+  'URL_INVALID_HOST',
+  'URL_INVALID_PORT',
+  'UNSUPPORTED_MATCH_SCOPE',
+  'URL_SCOPE_UNAVAILABLE',
+  // Prompt patterns
+  'PATTERN_EMPTY',
+  'UNSUPPORTED_PATTERN_KIND',
+  'REGEX_NOT_RE2',
+  'REGEX_TOO_LARGE',
+  // Model files (fingerprinting)
+  'SAFETENSORS_HEADER_TRUNCATED',
+  'SAFETENSORS_HEADER_TOO_LARGE',
+  'SAFETENSORS_HEADER_INVALID',
+  'SAFETENSORS_TENSOR_OUT_OF_BOUNDS',
+  'FILE_TRUNCATED',
+] as const;
+
+export type ValidationCode = (typeof VALIDATION_CODES)[number];
+
+/** A value that cannot become a signal, with a stable code and, when it applies, the offending field. */
+export class SignalValidationError extends Error {
+  constructor(
+    readonly code: ValidationCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'SignalValidationError';
+  }
+}
+
+export function isSignalValidationError(err: unknown): err is SignalValidationError {
+  return err instanceof SignalValidationError;
+}
