@@ -57,6 +57,8 @@ const scopeConstraints = [
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:signals', onlyDependOnLibsWithTags: ['scope:signals', 'scope:shared'] },
   { sourceTag: 'scope:trust', onlyDependOnLibsWithTags: ['scope:trust', 'scope:signals', 'scope:shared'] },
+  // Workspace-wide checks (tools/workspace) look at everything.
+  { sourceTag: 'scope:workspace', onlyDependOnLibsWithTags: ['*'] },
   ...['ingest', 'dedup', 'fanout', 'feed', 'delisting', 'cli'].map((scope) => ({
     sourceTag: `scope:${scope}`,
     onlyDependOnLibsWithTags: [`scope:${scope}`, 'scope:signals', 'scope:trust', 'scope:shared'],

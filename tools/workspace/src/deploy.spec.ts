@@ -33,11 +33,14 @@ function configEnvVars(): { all: Set<string>; sensitive: Set<string> } {
   return { all, sensitive };
 }
 
-/** apps/<app> directories that have an entry point: each must be deployable. */
-function appsWithMain(): string[] {
+/** apps/<app> services (package.json `signalMesh.service`, as npm start reads it): each must be deployable. */
+function serviceApps(): string[] {
   const dir = join(ROOT, 'apps');
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((app) => existsSync(join(dir, app, 'src', 'main.ts')));
+  return readdirSync(dir).filter((app) => {
+    const pkg = join(dir, app, 'package.json');
+    return existsSync(pkg) && Boolean((JSON.parse(readFileSync(pkg, 'utf8')) as { signalMesh?: { service?: unknown } }).signalMesh?.service);
+  });
 }
 
 /** `secret.example.yaml`, `service-template.yaml.example`: documentation, never applied. */
@@ -341,9 +344,9 @@ describe('docker-compose.yml', () => {
     expect(durationMs(str(mesh['stop_grace_period']))).toBeGreaterThan(Number(env['SHUTDOWN_GRACE_MS']));
   });
 
-  it('has a service built from x-mesh-service for every app with src/main.ts', () => {
+  it('has a service built from x-mesh-service for every service app', () => {
     const text = read('docker-compose.yml');
-    expect(appsWithMain().flatMap((app) => meshServiceProblems(text, app))).toEqual([]);
+    expect(serviceApps().flatMap((app) => meshServiceProblems(text, app))).toEqual([]);
   });
 
   it('reports an app service that is missing, skips the anchor or builds the wrong APP', () => {
@@ -432,10 +435,10 @@ describe('deploy/', () => {
     ]);
   });
 
-  it('has a deploy/k8s/<app>.yaml Deployment, listed in the kustomization, for every app with src/main.ts', () => {
+  it('has a deploy/k8s/<app>.yaml Deployment, listed in the kustomization, for every service app', () => {
     const resources = list(kustomization()['resources']).map(str);
     const images = list(kustomization()['images']).map((i) => obj(i)['name']);
-    const problems = appsWithMain().flatMap((app) => {
+    const problems = serviceApps().flatMap((app) => {
       const file = `deploy/k8s/${app}.yaml`;
       if (!existsSync(join(ROOT, file))) return [`${file} missing`];
       const docs = yamlDocs(file);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The three signal types. */
 export type SignalType = 'model-hash' | 'url' | 'prompt-pattern';
@@ -40,6 +40,7 @@ export function kindKey(kind: SignalKind): string {
  * hundreds of millions of signals.
  */
 export function signalId(kind: SignalKind, canonical: string): string {
-  const digest = createHash('sha256').update(`${kindKey(kind)}\u0000${canonical}`, 'utf8').digest('hex');
+  // crypto.hash: one-shot, ~2.5x faster than createHash() for short inputs (ids are computed on hot paths).
+  const digest = hash('sha256', `${kindKey(kind)}\u0000${canonical}`, 'hex');
   return `${PREFIX[kind.type]}_${digest.slice(0, 32)}`;
 }

@@ -1,2 +1,6 @@
+export * from './canonicalize';
 export * from './errors';
 export * from './identity';
+export * from './model-hash';
+export * from './prompt-pattern';
+export * from './url';
