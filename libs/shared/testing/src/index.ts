@@ -1,3 +1,4 @@
 export * from './env';
+export * from './errors';
 export * from './logger';
 export * from './wait';

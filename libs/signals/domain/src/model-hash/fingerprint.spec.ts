@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 
+import { thrownCode } from '@signal-mesh/testing';
 import fc from 'fast-check';
 
-import { SignalValidationError, type ValidationCode } from '../errors';
+import type { ValidationCode } from '../errors';
 import { createFingerprinter, type Fingerprint, fingerprintIdentifiers, type FingerprintOptions } from './fingerprint';
 import { merkleRoot, tensorLeaf } from './merkle';
 import { SAFETENSORS_MAX_HEADER_BYTES } from './safetensors';
@@ -62,15 +63,6 @@ function fingerprint(file: Buffer, chunkSizes: number[] = [file.length], options
   return fp.digest();
 }
 
-function codeOf(fn: () => unknown): ValidationCode | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SignalValidationError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -206,15 +198,15 @@ describe(createFingerprinter.name, () => {
       ['stream shorter than the size given', FILE.subarray(0, dataEnd), 'FILE_TRUNCATED', { safetensors: true, size: dataEnd + 10 }],
     ])('%s gives its code in any chunking', (_label, file, code, options = { safetensors: true }) => {
       for (const chunks of [[file.length || 1], [1], [5]]) {
-        expect(codeOf(() => fingerprint(file, chunks, options))).toBe(code);
+        expect(thrownCode(() => fingerprint(file, chunks, options))).toBe(code);
       }
     });
 
     it('fails fast in update() and keeps failing', () => {
       const fp = createFingerprinter({ safetensors: true });
-      expect(codeOf(() => fp.update(tooLarge))).toBe('SAFETENSORS_HEADER_TOO_LARGE');
-      expect(codeOf(() => fp.update(Buffer.from('{}')))).toBe('SAFETENSORS_HEADER_TOO_LARGE');
-      expect(codeOf(() => fp.digest())).toBe('SAFETENSORS_HEADER_TOO_LARGE');
+      expect(thrownCode(() => fp.update(tooLarge))).toBe('SAFETENSORS_HEADER_TOO_LARGE');
+      expect(thrownCode(() => fp.update(Buffer.from('{}')))).toBe('SAFETENSORS_HEADER_TOO_LARGE');
+      expect(thrownCode(() => fp.digest())).toBe('SAFETENSORS_HEADER_TOO_LARGE');
     });
 
     it('never crashes on random bytes or random truncations (property)', () => {
@@ -232,7 +224,7 @@ describe(createFingerprinter.name, () => {
       );
       fc.assert(
         fc.property(mutated, fc.integer({ min: 1, max: 32 }), (file, chunk) => {
-          const code = codeOf(() => fingerprint(file, [chunk]));
+          const code = thrownCode(() => fingerprint(file, [chunk]));
           if (code !== undefined) expect(codes).toContain(code);
         }),
       );

@@ -1,22 +1,14 @@
 import { createHash } from 'node:crypto';
 
+import { thrownCode } from '@signal-mesh/testing';
 import fc from 'fast-check';
 
-import { SignalValidationError, type ValidationCode } from '../errors';
+import type { ValidationCode } from '../errors';
 import { type HashAlgorithm, signalId } from '../identity';
 import { autoV2Of, isPartial, modelHashSignalId, parseModelHash, relatedIdentifiers } from './parse-model-hash';
 
 const SHA256 = createHash('sha256').update('signal mesh test vector').digest('hex');
 
-function codeOf(fn: () => unknown): ValidationCode | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SignalValidationError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe(parseModelHash.name, () => {
   it.each([
@@ -70,7 +62,7 @@ describe(parseModelHash.name, () => {
     ['wrong length for argument', 'a'.repeat(64), 'md5', 'INVALID_HASH_LENGTH'],
     ['prefix only', 'sha256:', undefined, 'INVALID_HASH_LENGTH'],
   ])('rejects %s input with its code', (_label, raw, algorithm, code) => {
-    expect(codeOf(() => parseModelHash(raw, algorithm))).toBe(code);
+    expect(thrownCode(() => parseModelHash(raw, algorithm))).toBe(code);
   });
 
   it('maps random SHA-256 values in random notations to one canonical value and id', () => {
@@ -95,7 +87,7 @@ describe(parseModelHash.name, () => {
 describe(autoV2Of.name, () => {
   it('is the first 10 hex digits of the file SHA-256, from any notation', () => {
     expect(autoV2Of(`SHA256:${SHA256.toUpperCase()}`)).toBe(SHA256.slice(0, 10));
-    expect(codeOf(() => autoV2Of('a'.repeat(40)))).toBe('INVALID_HASH_LENGTH');
+    expect(thrownCode(() => autoV2Of('a'.repeat(40)))).toBe('INVALID_HASH_LENGTH');
   });
 });
 

@@ -1,18 +1,10 @@
+import { thrownCode } from '@signal-mesh/testing';
 import fc from 'fast-check';
 
-import { isSignalValidationError, type ValidationCode } from '../errors';
+import { isSignalValidationError } from '../errors';
 import { signalId } from '../identity';
 import { canonicalizePattern, compilePatternRegex, MAX_REGEX_PROGRAM_SIZE, parsePatternKind } from './pattern';
 
-function codeOf(fn: () => unknown): ValidationCode | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (isSignalValidationError(err)) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe(parsePatternKind.name, () => {
   it.each([
@@ -24,10 +16,10 @@ describe(parsePatternKind.name, () => {
   ])('parses %j', (raw, kind) => expect(parsePatternKind(raw)).toBe(kind));
 
   it('rejects other kinds with a code', () => {
-    expect(codeOf(() => parsePatternKind('glob'))).toBe('UNSUPPORTED_PATTERN_KIND');
-    expect(codeOf(() => parsePatternKind('PATTERN_KIND_UNSPECIFIED'))).toBe('UNSUPPORTED_PATTERN_KIND');
-    expect(codeOf(() => parsePatternKind('constructor'))).toBe('UNSUPPORTED_PATTERN_KIND');
-    expect(codeOf(() => parsePatternKind(' '))).toBe('VALUE_REQUIRED');
+    expect(thrownCode(() => parsePatternKind('glob'))).toBe('UNSUPPORTED_PATTERN_KIND');
+    expect(thrownCode(() => parsePatternKind('PATTERN_KIND_UNSPECIFIED'))).toBe('UNSUPPORTED_PATTERN_KIND');
+    expect(thrownCode(() => parsePatternKind('constructor'))).toBe('UNSUPPORTED_PATTERN_KIND');
+    expect(thrownCode(() => parsePatternKind(' '))).toBe('VALUE_REQUIRED');
   });
 });
 
@@ -75,13 +67,13 @@ describe(canonicalizePattern.name, () => {
   });
 
   it('rejects empty and overlong keywords with codes', () => {
-    expect(codeOf(() => canonicalizePattern('', 'keyword'))).toBe('VALUE_REQUIRED');
-    expect(codeOf(() => canonicalizePattern(' \t ', 'keyword'))).toBe('VALUE_REQUIRED');
-    expect(codeOf(() => canonicalizePattern('\u200b\u200d', 'keyword'))).toBe('PATTERN_EMPTY');
-    expect(codeOf(() => canonicalizePattern('!!! ...', 'keyword'))).toBe('PATTERN_EMPTY');
-    expect(codeOf(() => canonicalizePattern('a'.repeat(1_000), 'keyword'))).toBeUndefined();
-    expect(codeOf(() => canonicalizePattern('a'.repeat(1_001), 'keyword'))).toBe('VALUE_TOO_LONG');
-    expect(codeOf(() => canonicalizePattern('\ufdfa'.repeat(100), 'keyword'))).toBe('VALUE_TOO_LONG'); // NFKC expands it
+    expect(thrownCode(() => canonicalizePattern('', 'keyword'))).toBe('VALUE_REQUIRED');
+    expect(thrownCode(() => canonicalizePattern(' \t ', 'keyword'))).toBe('VALUE_REQUIRED');
+    expect(thrownCode(() => canonicalizePattern('\u200b\u200d', 'keyword'))).toBe('PATTERN_EMPTY');
+    expect(thrownCode(() => canonicalizePattern('!!! ...', 'keyword'))).toBe('PATTERN_EMPTY');
+    expect(thrownCode(() => canonicalizePattern('a'.repeat(1_000), 'keyword'))).toBeUndefined();
+    expect(thrownCode(() => canonicalizePattern('a'.repeat(1_001), 'keyword'))).toBe('VALUE_TOO_LONG');
+    expect(thrownCode(() => canonicalizePattern('\ufdfa'.repeat(100), 'keyword'))).toBe('VALUE_TOO_LONG'); // NFKC expands it
   });
 
   it('keeps a regex source as written, trimmed', () => {
@@ -96,18 +88,18 @@ describe(canonicalizePattern.name, () => {
   );
 
   it('rejects regexes that are too large', () => {
-    expect(codeOf(() => canonicalizePattern('a'.repeat(2_000), 'regex'))).toBeUndefined();
-    expect(codeOf(() => canonicalizePattern('a'.repeat(2_001), 'regex'))).toBe('REGEX_TOO_LARGE');
-    expect(codeOf(() => canonicalizePattern('[a-z]{1000}[a-z]{1000}[a-z]{1000}[a-z]{1000}x', 'regex'))).toBe('REGEX_TOO_LARGE');
+    expect(thrownCode(() => canonicalizePattern('a'.repeat(2_000), 'regex'))).toBeUndefined();
+    expect(thrownCode(() => canonicalizePattern('a'.repeat(2_001), 'regex'))).toBe('REGEX_TOO_LARGE');
+    expect(thrownCode(() => canonicalizePattern('[a-z]{1000}[a-z]{1000}[a-z]{1000}[a-z]{1000}x', 'regex'))).toBe('REGEX_TOO_LARGE');
     expect(compilePatternRegex('[a-z]{1000}x').programSize()).toBeLessThanOrEqual(MAX_REGEX_PROGRAM_SIZE);
   });
 
   it('rejects regexes that match the empty string, so would match every text', () => {
-    for (const source of ['x*', '(?:)', '^', 'a|']) expect(codeOf(() => canonicalizePattern(source, 'regex'))).toBe('PATTERN_EMPTY');
-    expect(codeOf(() => canonicalizePattern('', 'regex'))).toBe('VALUE_REQUIRED');
+    for (const source of ['x*', '(?:)', '^', 'a|']) expect(thrownCode(() => canonicalizePattern(source, 'regex'))).toBe('PATTERN_EMPTY');
+    expect(thrownCode(() => canonicalizePattern('', 'regex'))).toBe('VALUE_REQUIRED');
   });
 
   it('rejects an unknown kind', () => {
-    expect(codeOf(() => canonicalizePattern('x', 'glob' as never))).toBe('UNSUPPORTED_PATTERN_KIND');
+    expect(thrownCode(() => canonicalizePattern('x', 'glob' as never))).toBe('UNSUPPORTED_PATTERN_KIND');
   });
 });

@@ -1,15 +1,8 @@
-import { SignalValidationError, type ValidationCode } from '../errors';
+import { thrownCode } from '@signal-mesh/testing';
+
+import type { ValidationCode } from '../errors';
 import { canonicalizeGeneral, canonicalizeUrl, MAX_URL_LENGTH } from './canonicalize-url';
 
-function codeOf(fn: () => unknown): ValidationCode | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SignalValidationError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe(canonicalizeUrl.name, () => {
   // The published list (developers.google.com/safe-browsing/v4/urls-hashing#canonicalization), minus the examples
@@ -75,7 +68,7 @@ describe(canonicalizeUrl.name, () => {
     ['http://%20leadingspace.com/', 'URL_INVALID_HOST'],
     ['%20leadingspace.com/', 'URL_INVALID_HOST'],
   ])('rejects the published host %j that no domain name can be, with %s', (input, code) => {
-    expect(codeOf(() => canonicalizeUrl(input))).toBe(code);
+    expect(thrownCode(() => canonicalizeUrl(input))).toBe(code);
   });
 
   it('keeps a non-default port, which Safe Browsing drops (published: gotaport.com:1234 → gotaport.com)', () => {
@@ -277,13 +270,13 @@ describe(canonicalizeUrl.name, () => {
       ['http://example.com:8o/', 'URL_INVALID_PORT'],
       ['http://example.com:-1/', 'URL_INVALID_PORT'],
     ])('rejects %j with %s', (input, code) => {
-      expect(codeOf(() => canonicalizeUrl(input as string))).toBe(code);
+      expect(thrownCode(() => canonicalizeUrl(input as string))).toBe(code);
     });
 
     it('counts the length before canonicalization', () => {
       const path = '/'.padEnd(MAX_URL_LENGTH - 'http://example.com'.length, 'a');
       expect(canonicalizeUrl(`http://example.com${path}`).path).toBe(path);
-      expect(codeOf(() => canonicalizeUrl(`http://example.com${path}a`))).toBe('VALUE_TOO_LONG');
+      expect(thrownCode(() => canonicalizeUrl(`http://example.com${path}a`))).toBe('VALUE_TOO_LONG');
     });
 
     it('reports the field', () => {
