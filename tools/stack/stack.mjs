@@ -1,6 +1,7 @@
 // The local stack: one Kafka broker+controller (KRaft) and one FerretDB (SQLite), started as background
 // processes whose PIDs and ports are recorded in .local/run/stack.json. KAFKA_BROKERS / MONGODB_URI in the
 // environment point everything at external servers instead, and then nothing is started for that part.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -111,7 +112,6 @@ async function startKafka(profile, ports) {
   const jvmCommon = [`-Dlog4j2.configurationFile=${join(configDir, 'log4j2.properties')}`, `-Dkafka.logs.dir=${join(LOCAL, 'logs')}`];
   if (!existsSync(join(logDir, 'meta.properties'))) {
     const clusterId = randomBytes(16).toString('base64url');
-    const { execFileSync } = await import('node:child_process');
     execFileSync('java', [`-Xmx${heap.tools}`, ...jvmCommon, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -223,7 +223,7 @@ export async function stop({ quiet = false } = {}) {
     if (!quiet) log('no stack recorded for this checkout');
     return;
   }
-  // Kafka first: a broker shutting down still wants nothing from FerretDB, but keep the order stable.
+  // Independent processes: stop both at once (each TERM, then KILL after its grace period).
   const stops = [];
   if (!state.kafka?.external && state.kafka?.pid) stops.push(stopPid(state.kafka.pid, KAFKA_MARKER));
   if (!state.mongo?.external && state.mongo?.pid) stops.push(stopPid(state.mongo.pid, FERRET_MARKER, { graceMs: 10_000 }));

@@ -36,8 +36,9 @@ export interface ConsumerOptions<T> {
   deadLetters: KafkaProducer;
   logger: Logger;
   retry?: Partial<RetryPolicy>;
-  /** Commit at least every this many processed records of a partition (and at the end of every batch). */
+  /** Commit after this many processed records of a partition, or `commitIntervalMs`, and at the end of every batch. */
   commitEvery?: number;
+  commitIntervalMs?: number;
   fromBeginning?: boolean;
   partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member before reassigning its partitions (broker minimum 6 s). */
@@ -108,14 +109,18 @@ export class KafkaConsumerRunner<T> {
   }
 
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const commitEvery = this.options.commitEvery ?? 100;
+    // Larger intervals only mean more (idempotent) reprocessing after a crash; each commit is a broker round trip.
+    const commitEvery = this.options.commitEvery ?? 1_000;
+    const commitIntervalMs = this.options.commitIntervalMs ?? 1_000;
     let done: string | undefined;
     let sinceCommit = 0;
+    let lastCommit = Date.now();
     const commit = async () => {
       if (done === undefined) return;
       await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(done) + 1n).toString() }]);
       done = undefined;
       sinceCommit = 0;
+      lastCommit = Date.now();
     };
     try {
       for (const message of batch.messages) {
@@ -123,7 +128,7 @@ export class KafkaConsumerRunner<T> {
         await this.process(batch.topic, batch.partition, message, heartbeat, isRunning);
         resolveOffset(message.offset);
         done = message.offset;
-        if (++sinceCommit >= commitEvery) await commit();
+        if (++sinceCommit >= commitEvery || Date.now() - lastCommit >= commitIntervalMs) await commit();
         await heartbeat();
       }
     } finally {
