@@ -20,7 +20,8 @@ const typeConstraints = [
   },
   {
     sourceTag: 'type:data-access',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:contracts', 'type:testing'],
+    // data-access libs build on the shared Mongo base (data-access-mongo).
+    onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:util', 'type:contracts', 'type:testing'],
     bannedExternalImports: ['kafkajs', ...grpcPackages, ...frameworkPackages],
   },
   {

@@ -1,0 +1,3 @@
+export * from './audit-record';
+export * from './errors';
+export * from './verify-chain';
