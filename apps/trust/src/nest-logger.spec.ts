@@ -1,0 +1,38 @@
+import { Writable } from 'node:stream';
+
+import { createLogger } from '@signal-mesh/util-logging';
+
+import { NestPinoLogger } from './nest-logger';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, sut: new NestPinoLogger(createLogger({ service: 'trust', level: 'trace', destination })) };
+}
+
+describe(NestPinoLogger.name, () => {
+  it('writes Nest messages as JSON lines with the context as component', () => {
+    const { lines, sut } = capture();
+    sut.log('Mapped {/readyz, GET} route', 'RouterExplorer');
+    sut.verbose('detail');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'info', service: 'trust', component: 'RouterExplorer', msg: 'Mapped {/readyz, GET} route' }),
+      expect.objectContaining({ level: 'trace', component: 'nest', msg: 'detail' }),
+    ]);
+  });
+
+  it('keeps the stack of an error and the fields of an object message', () => {
+    const { lines, sut } = capture();
+    sut.error('boom', 'Error: boom\n    at x', 'ExceptionHandler');
+    sut.warn({ port: 1 }, 'Bootstrap');
+    sut.error(new Error('bad'));
+    expect(lines[0]).toMatchObject({ level: 'error', msg: 'boom', stack: 'Error: boom\n    at x', component: 'ExceptionHandler' });
+    expect(lines[1]).toMatchObject({ level: 'warn', port: 1, component: 'Bootstrap' });
+    expect(lines[2]).toMatchObject({ level: 'error', msg: 'bad', err: expect.objectContaining({ message: 'bad' }) });
+  });
+});
