@@ -57,7 +57,7 @@ describe('signal-mesh canonicalize', () => {
   });
 
   it('has --help for every command', async () => {
-    for (const args of [['--help'], ['canonicalize', '--help'], ['fingerprint', '--help']]) {
+    for (const args of [['--help'], ['canonicalize', '--help'], ['fingerprint', '--help'], ['admin', '--help'], ['admin', 'org', 'create', '--help'], ['admin', 'key', 'issue', '--help']]) {
       const { code, stdout } = await cli(args);
       expect(code).toBe(0);
       expect(stdout).toContain('Usage: signal-mesh');

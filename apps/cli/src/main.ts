@@ -1,32 +1,47 @@
 import { Command } from 'commander';
 
+import { adminCommand, type ConnectTrustAdmin } from './commands/admin.command';
+import { auditCommand, type OpenAuditLog } from './commands/audit.command';
 import { canonicalizeCommand } from './commands/canonicalize.command';
 import { fingerprintCommand } from './commands/fingerprint.command';
 import { type CliIo, processIo } from './io';
 
-/** The `signal-mesh` program. Commands are thin: the logic lives in @signal-mesh/signals-domain. */
-export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+/** What the commands connect to; tests pass fakes. */
+export interface CliDeps {
+  openAuditLog?: OpenAuditLog;
+  connectTrustAdmin?: ConnectTrustAdmin;
+}
+
+/** Every command below `command`, itself included. */
+function allCommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(allCommands)];
+}
+
+/** The `signal-mesh` program. Commands are thin: the logic lives in the domain and data-access libs. */
+export function buildProgram(io: CliIo, setExitCode: (code: number) => void, deps: CliDeps = {}): Command {
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const program = new Command('signal-mesh')
-    .description('Signal Mesh command line: canonicalize signals, fingerprint model files')
-    .version('0.1.0')
-    .showHelpAfterError()
-    .configureOutput(output);
-  // addCommand() does not pass settings down: each command gets the same output and help-on-error.
-  for (const command of [canonicalizeCommand(io, setExitCode), fingerprintCommand(io, setExitCode)]) {
-    program.addCommand(command.configureOutput(output).showHelpAfterError());
+    .description('Signal Mesh command line: canonicalize signals, fingerprint model files, verify the audit log, administer the mesh')
+    .version('0.1.0');
+  for (const command of [canonicalizeCommand(io, setExitCode), fingerprintCommand(io, setExitCode), auditCommand(io, setExitCode, deps.openAuditLog), adminCommand(io, setExitCode, deps.connectTrustAdmin)]) {
+    program.addCommand(command);
   }
+  // addCommand() does not pass settings down: every command, at any depth, gets the same output and help-on-error.
+  for (const command of allCommands(program)) command.configureOutput(output).showHelpAfterError();
   return program;
 }
 
 /** Runs the CLI; resolves with the exit code instead of exiting, so it is testable. */
-export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function run(argv: string[], io: CliIo = processIo(), deps: CliDeps = {}): Promise<number> {
   let code = 0;
-  const program = buildProgram(io, (c) => {
-    code = c;
-  });
-  program.exitOverride();
-  for (const command of program.commands) command.exitOverride();
+  const program = buildProgram(
+    io,
+    (c) => {
+      code = c;
+    },
+    deps,
+  );
+  for (const command of allCommands(program)) command.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

@@ -10,6 +10,10 @@ export const TRUST_SERVICE_CODES = [
   'NOT_OPERATOR',
   'ORGANISATION_NOT_FOUND',
   'API_KEY_NOT_FOUND',
+  'SHARING_GROUP_NOT_FOUND',
+  'NOT_KEY_OWNER',
+  'NOT_OWN_VIEW',
+  'API_KEY_NOT_ROTATABLE',
   'INVALID_ARGUMENT',
   'TRUST_EVENT_NOT_PUBLISHED',
 ] as const;
@@ -33,6 +37,12 @@ const serviceStatus: Record<TrustServiceCode, GrpcStatusCode> = {
   NOT_OPERATOR: GrpcStatus.PERMISSION_DENIED,
   ORGANISATION_NOT_FOUND: GrpcStatus.NOT_FOUND,
   API_KEY_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  SHARING_GROUP_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  // Another organisation's key, or an unknown one: the same answer, so key ids cannot be probed.
+  NOT_KEY_OWNER: GrpcStatus.PERMISSION_DENIED,
+  NOT_OWN_VIEW: GrpcStatus.PERMISSION_DENIED,
+  // Revoked or expired keys are not rotated (issue a new one).
+  API_KEY_NOT_ROTATABLE: GrpcStatus.FAILED_PRECONDITION,
   INVALID_ARGUMENT: GrpcStatus.INVALID_ARGUMENT,
   TRUST_EVENT_NOT_PUBLISHED: GrpcStatus.UNAVAILABLE,
 };

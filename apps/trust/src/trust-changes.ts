@@ -1,10 +1,10 @@
 import { Topics, TrustChangeEvent, TrustChangeKind } from '@signal-mesh/contracts';
 import type { KafkaProducer } from '@signal-mesh/transport-kafka';
-import type { OrganisationRecord } from '@signal-mesh/trust-data-access';
-import type { ApiKeyRecord } from '@signal-mesh/trust-domain';
+import type { OrganisationRecord, SharingGroupRecord } from '@signal-mesh/trust-data-access';
+import type { ApiKeyRecord, Entitlements } from '@signal-mesh/trust-domain';
 
 import { TrustServiceError } from './errors';
-import { apiKeyToProto, organisationToProto } from './mapping';
+import { apiKeyToProto, entitlementsToProto, organisationToProto, sharingGroupToProto } from './mapping';
 
 export { TrustChangeKind };
 
@@ -20,15 +20,42 @@ export function organisationEvent(org: OrganisationRecord, change: TrustChangeKi
   });
 }
 
-export function apiKeyEvent(key: ApiKeyRecord, change: TrustChangeKind, actorOrgId: string): TrustChangeEvent {
-  const changedAt = key.revokedAt ?? key.createdAt;
+/**
+ * A key changes at most three times: created (1), expiry brought forward by a rotation grace period (2), revoked (3).
+ * `changedAt` is the time of the change (defaults to the revocation or creation time).
+ */
+export function apiKeyEvent(key: ApiKeyRecord, change: TrustChangeKind, actorOrgId: string, changedAt: Date = key.revokedAt ?? key.createdAt): TrustChangeEvent {
+  const version = change === TrustChangeKind.TRUST_CHANGE_KIND_CREATED ? 1 : key.revokedAt ? 3 : 2;
   return TrustChangeEvent.fromPartial({
     entityId: `api-key/${key.keyId}`,
-    version: String(change === TrustChangeKind.TRUST_CHANGE_KIND_CREATED ? 1 : 2),
+    version: String(version),
     change,
     changedAt,
     actorOrgId,
     entity: { $case: 'apiKey', value: apiKeyToProto(key) },
+  });
+}
+
+export function sharingGroupEvent(group: SharingGroupRecord, change: TrustChangeKind, actorOrgId: string): TrustChangeEvent {
+  return TrustChangeEvent.fromPartial({
+    entityId: `sharing-group/${group.groupId}`,
+    version: String(group.updatedAt.getTime()),
+    change,
+    changedAt: group.updatedAt,
+    actorOrgId,
+    entity: { $case: 'sharingGroup', value: sharingGroupToProto(group) },
+  });
+}
+
+/** `at` is the write time: entitlements carry no timestamp of their own, so it is the version too. */
+export function entitlementsEvent(orgId: string, entitlements: Entitlements, at: Date, actorOrgId: string): TrustChangeEvent {
+  return TrustChangeEvent.fromPartial({
+    entityId: `entitlements/${orgId}`,
+    version: String(at.getTime()),
+    change: TrustChangeKind.TRUST_CHANGE_KIND_UPDATED,
+    changedAt: at,
+    actorOrgId,
+    entity: { $case: 'entitlements', value: entitlementsToProto(orgId, entitlements) },
   });
 }
 

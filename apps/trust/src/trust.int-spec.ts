@@ -4,11 +4,24 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
 import {
+  Action,
   ApiKeyScope,
   type AuthenticateResponse,
+  type AuthorizeResponse,
+  Contribution,
   type CreateOrganisationResponse,
+  type CreateSharingGroupResponse,
+  type GetViewResponse,
   type IssueApiKeyResponse,
+  Opinion,
   OrganisationKind,
+  Resource,
+  type RotateApiKeyResponse,
+  type SetEntitlementsResponse,
+  type SetTrustTierResponse,
+  Signal,
+  SignalType,
+  TlpMarking,
   Topics,
   TrustChangeEvent,
   TrustChangeKind,
@@ -28,8 +41,25 @@ import { createTrustApp, type TrustApp } from './trust-app';
 const GRPC_UNAUTHENTICATED = 16;
 const GRPC_PERMISSION_DENIED = 7;
 const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_NOT_FOUND = 5;
+const GRPC_FAILED_PRECONDITION = 9;
 
-type Rpc = 'authenticate' | 'createOrganisation' | 'issueApiKey' | 'revokeApiKey' | 'suspendOrganisation' | 'reinstateOrganisation' | 'setTrustTier';
+type Rpc =
+  | 'authenticate'
+  | 'authorize'
+  | 'getView'
+  | 'createOrganisation'
+  | 'issueApiKey'
+  | 'rotateApiKey'
+  | 'revokeApiKey'
+  | 'suspendOrganisation'
+  | 'reinstateOrganisation'
+  | 'setTrustTier'
+  | 'createSharingGroup'
+  | 'addGroupMember'
+  | 'removeGroupMember'
+  | 'setEntitlements';
 type Unary = (req: object, metadata: Metadata, cb: (err: ServiceError | null, res: unknown) => void) => unknown;
 
 describe('trust service (in-process, real Kafka and FerretDB)', () => {
@@ -59,6 +89,8 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
     if (!err) throw new Error('expected the call to fail');
     return { code: err.code, detail: readErrorDetail(err)?.code };
   };
+  const eventFor = (entityId: string, version?: string) =>
+    eventually(async () => events.find((e) => e.entityId === entityId && (version === undefined || e.version === version)), { what: `the event for ${entityId}` });
   const authenticate = (caller: string, presented: string) => rpc<AuthenticateResponse>('authenticate', { apiKey: presented }, caller);
   const createOrg = (caller: string, name = uniqueName('org')) => rpc<CreateOrganisationResponse>('createOrganisation', { name, kind: OrganisationKind.ORGANISATION_KIND_PLATFORM, tier: 2 }, caller);
   const issueKey = async (caller: string, orgId: string, scopes: ApiKeyScope[]) => {
@@ -193,8 +225,193 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
     expect(results.slice(3)).toEqual(Array(2).fill({ code: GRPC_RESOURCE_EXHAUSTED, detail: 'TOO_MANY_ATTEMPTS' }));
   });
 
-  it('leaves the other RPCs UNIMPLEMENTED', async () => {
-    expect((await failure(rpc('setTrustTier', { orgId: 'x', tier: 2 }, operatorKey))).code).toBe(12);
+  describe('operator admin ops: tiers, sharing groups, entitlements', () => {
+    it('changes a tier, audited and published, and refuses bad tiers and unknown organisations', async () => {
+      const { organisation } = await createOrg(operatorKey);
+      const orgId = organisation?.orgId ?? '';
+      const res = await rpc<SetTrustTierResponse>('setTrustTier', { orgId, tier: 3 }, operatorKey);
+      expect(res.organisation).toMatchObject({ orgId, tier: 3 });
+      const event = await eventFor(`organisation/${orgId}`, String(res.organisation?.updatedAt?.getTime()));
+      expect(event).toMatchObject({ change: TrustChangeKind.TRUST_CHANGE_KIND_UPDATED, entity: { $case: 'organisation', value: { orgId, tier: 3 } } });
+      expect(await failure(rpc('setTrustTier', { orgId, tier: 0 }, operatorKey))).toEqual({ code: GRPC_INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
+      expect(await failure(rpc('setTrustTier', { orgId, tier: 5 }, operatorKey))).toEqual({ code: GRPC_INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
+      expect(await failure(rpc('setTrustTier', { orgId: 'org_missing', tier: 2 }, operatorKey))).toEqual({ code: GRPC_NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
+    });
+
+    it('creates a sharing group and changes its members, each change published with the full group', async () => {
+      const a = (await createOrg(operatorKey)).organisation?.orgId ?? '';
+      const b = (await createOrg(operatorKey)).organisation?.orgId ?? '';
+      const created = (await rpc<CreateSharingGroupResponse>('createSharingGroup', { name: uniqueName('group'), description: 'csam hotlines', memberOrgIds: [a] }, operatorKey)).sharingGroup;
+      const groupId = created?.groupId ?? '';
+      expect(created).toMatchObject({ memberOrgIds: [a], description: 'csam hotlines' });
+      expect(await eventFor(`sharing-group/${groupId}`)).toMatchObject({ change: TrustChangeKind.TRUST_CHANGE_KIND_CREATED, entity: { $case: 'sharingGroup', value: { memberOrgIds: [a] } } });
+
+      const added = (await rpc<CreateSharingGroupResponse>('addGroupMember', { groupId, orgId: b }, operatorKey)).sharingGroup;
+      expect(added?.memberOrgIds).toEqual([a, b]);
+      const removed = (await rpc<CreateSharingGroupResponse>('removeGroupMember', { groupId, orgId: a }, operatorKey)).sharingGroup;
+      expect(removed?.memberOrgIds).toEqual([b]);
+      const last = await eventFor(`sharing-group/${groupId}`, String(removed?.updatedAt?.getTime()));
+      expect(last).toMatchObject({ change: TrustChangeKind.TRUST_CHANGE_KIND_UPDATED, entity: { $case: 'sharingGroup', value: { memberOrgIds: [b] } } });
+
+      expect(await failure(rpc('addGroupMember', { groupId: 'grp_missing', orgId: b }, operatorKey))).toEqual({ code: GRPC_NOT_FOUND, detail: 'SHARING_GROUP_NOT_FOUND' });
+      expect(await failure(rpc('addGroupMember', { groupId, orgId: 'org_missing' }, operatorKey))).toEqual({ code: GRPC_NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
+      expect(await failure(rpc('createSharingGroup', { name: uniqueName('group'), description: '', memberOrgIds: ['org_missing'] }, operatorKey))).toEqual({ code: GRPC_NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
+      expect(await failure(rpc('createSharingGroup', { name: created?.name, description: '', memberOrgIds: [] }, operatorKey))).toMatchObject({ detail: 'DUPLICATE_KEY' });
+    });
+
+    it('replaces entitlements and publishes them keyed entitlements/<orgId>', async () => {
+      const orgId = (await createOrg(operatorKey)).organisation?.orgId ?? '';
+      const entitlements = { orgId, receive: [{ signalType: SignalType.SIGNAL_TYPE_URL, categories: ['service.nudify'] }], contribute: [] };
+      const res = await rpc<SetEntitlementsResponse>('setEntitlements', { entitlements }, operatorKey);
+      expect(res.entitlements).toEqual(entitlements);
+      expect(await eventFor(`entitlements/${orgId}`)).toMatchObject({ entity: { $case: 'entitlements', value: entitlements } });
+      const badType = { ...entitlements, receive: [{ signalType: SignalType.SIGNAL_TYPE_UNSPECIFIED, categories: [] }] };
+      expect(await failure(rpc('setEntitlements', { entitlements: badType }, operatorKey))).toEqual({ code: GRPC_INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
+      expect(await failure(rpc('setEntitlements', { entitlements: { ...entitlements, orgId: 'org_missing' } }, operatorKey))).toEqual({ code: GRPC_NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
+    });
+
+    it('refuses every admin op to a member ADMIN key and to an operator key without ADMIN', async () => {
+      const orgId = (await createOrg(operatorKey)).organisation?.orgId ?? '';
+      const member = await issueKey(operatorKey, orgId, [ApiKeyScope.API_KEY_SCOPE_ADMIN]);
+      const operatorOrgId = (await authenticate(operatorKey, operatorKey)).principal?.orgId ?? '';
+      const subscriber = await issueKey(operatorKey, operatorOrgId, [ApiKeyScope.API_KEY_SCOPE_SUBSCRIBE]);
+      const calls: [Rpc, object][] = [
+        ['setTrustTier', { orgId, tier: 4 }],
+        ['createSharingGroup', { name: uniqueName('group'), description: '', memberOrgIds: [orgId] }],
+        ['addGroupMember', { groupId: 'grp_x', orgId }],
+        ['removeGroupMember', { groupId: 'grp_x', orgId }],
+        ['setEntitlements', { entitlements: { orgId, receive: [{ signalType: SignalType.SIGNAL_TYPE_URL, categories: [] }], contribute: [] } }],
+      ];
+      for (const [name, req] of calls) {
+        expect(await failure(rpc(name, req, member.secret))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'NOT_OPERATOR' });
+        expect(await failure(rpc(name, req, subscriber.secret))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'API_KEY_WRONG_SCOPE' });
+        expect(await failure(rpc(name, req))).toEqual({ code: GRPC_UNAUTHENTICATED, detail: 'API_KEY_MISSING' });
+      }
+    });
+  });
+
+  describe('RotateApiKey', () => {
+    it("lets an organisation's ADMIN key rotate its own keys: new secret once, old key revoked at once", async () => {
+      const orgId = (await createOrg(operatorKey)).organisation?.orgId ?? '';
+      const admin = await issueKey(operatorKey, orgId, [ApiKeyScope.API_KEY_SCOPE_ADMIN]);
+      const worker = await issueKey(operatorKey, orgId, [ApiKeyScope.API_KEY_SCOPE_CONTRIBUTE]);
+      const rotated = await rpc<RotateApiKeyResponse>('rotateApiKey', { keyId: worker.apiKey?.keyId }, admin.secret);
+      secrets.push(rotated.secret);
+      expect(rotated.newApiKey).toMatchObject({ orgId, label: 'test', scopes: [ApiKeyScope.API_KEY_SCOPE_CONTRIBUTE] });
+      expect(rotated.newApiKey?.keyId).not.toBe(worker.apiKey?.keyId);
+      expect(rotated.oldApiKey?.revokedAt).toBeInstanceOf(Date);
+      expect((await authenticate(operatorKey, rotated.secret)).principal?.keyId).toBe(rotated.newApiKey?.keyId);
+      expect(await failure(authenticate(operatorKey, worker.secret))).toEqual({ code: GRPC_UNAUTHENTICATED, detail: 'API_KEY_REVOKED' });
+      expect(await eventFor(`api-key/${worker.apiKey?.keyId}`, '3')).toMatchObject({ change: TrustChangeKind.TRUST_CHANGE_KIND_UPDATED });
+      expect(await eventFor(`api-key/${rotated.newApiKey?.keyId}`, '1')).toMatchObject({ change: TrustChangeKind.TRUST_CHANGE_KIND_CREATED });
+      // A revoked key is not rotated again.
+      expect(await failure(rpc('rotateApiKey', { keyId: worker.apiKey?.keyId }, operatorKey))).toEqual({ code: GRPC_FAILED_PRECONDITION, detail: 'API_KEY_NOT_ROTATABLE' });
+    });
+
+    it('lets an operator rotate any key with a grace period, during which the old key still works', async () => {
+      const orgId = (await createOrg(operatorKey)).organisation?.orgId ?? '';
+      const worker = await issueKey(operatorKey, orgId, [ApiKeyScope.API_KEY_SCOPE_SUBSCRIBE]);
+      const rotated = await rpc<RotateApiKeyResponse>('rotateApiKey', { keyId: worker.apiKey?.keyId, gracePeriod: { seconds: '3600', nanos: 0 } }, operatorKey);
+      secrets.push(rotated.secret);
+      expect(rotated.oldApiKey?.revokedAt).toBeUndefined();
+      expect(rotated.oldApiKey?.expiresAt?.getTime()).toBeGreaterThan(Date.now() + 3_500_000);
+      expect((await authenticate(operatorKey, worker.secret)).principal?.orgId).toBe(orgId);
+      expect((await authenticate(operatorKey, rotated.secret)).principal?.orgId).toBe(orgId);
+      expect(await failure(rpc('rotateApiKey', { keyId: worker.apiKey?.keyId, gracePeriod: { seconds: '-1', nanos: 0 } }, operatorKey))).toEqual({ code: GRPC_INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
+      expect(await failure(rpc('rotateApiKey', { keyId: 'aaaaaaaaaaaa' }, operatorKey))).toEqual({ code: GRPC_NOT_FOUND, detail: 'API_KEY_NOT_FOUND' });
+    });
+
+    it("refuses another organisation's ADMIN key (unknown keys alike) and non-ADMIN keys, even for their own keys", async () => {
+      const mine = (await createOrg(operatorKey)).organisation?.orgId ?? '';
+      const theirs = (await createOrg(operatorKey)).organisation?.orgId ?? '';
+      const target = await issueKey(operatorKey, mine, [ApiKeyScope.API_KEY_SCOPE_CONTRIBUTE]);
+      const otherAdmin = await issueKey(operatorKey, theirs, [ApiKeyScope.API_KEY_SCOPE_ADMIN]);
+      const keyId = target.apiKey?.keyId;
+      expect(await failure(rpc('rotateApiKey', { keyId }, otherAdmin.secret))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'NOT_KEY_OWNER' });
+      expect(await failure(rpc('rotateApiKey', { keyId: 'aaaaaaaaaaaa' }, otherAdmin.secret))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'NOT_KEY_OWNER' });
+      expect(await failure(rpc('rotateApiKey', { keyId }, target.secret))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'API_KEY_WRONG_SCOPE' });
+      // Refusals changed nothing.
+      expect((await authenticate(operatorKey, target.secret)).principal?.keyId).toBe(keyId);
+    });
+  });
+
+  describe("Authorize (decided for the caller's own key)", () => {
+    const authorize = (caller: string, action: Action, resource: object = {}, keyId = '') =>
+      rpc<AuthorizeResponse>('authorize', { keyId, action, resource: Resource.fromPartial(resource) }, caller).then((r) => (r.allowed ? 'ALLOWED' : r.denial?.code));
+    const url = { signalType: SignalType.SIGNAL_TYPE_URL, categories: ['service.nudify'], marking: TlpMarking.TLP_MARKING_GREEN };
+
+    it('grants and denies by scope and by the trust domain policy', async () => {
+      const orgId = (await createOrg(operatorKey)).organisation?.orgId ?? '';
+      const contributor = await issueKey(operatorKey, orgId, [ApiKeyScope.API_KEY_SCOPE_CONTRIBUTE]);
+      const subscriber = await issueKey(operatorKey, orgId, [ApiKeyScope.API_KEY_SCOPE_SUBSCRIBE]);
+      expect(await authorize(contributor.secret, Action.ACTION_CONTRIBUTE, url)).toBe('ALLOWED');
+      expect(await authorize(contributor.secret, Action.ACTION_CONTRIBUTE, url, contributor.apiKey?.keyId)).toBe('ALLOWED');
+      expect(await authorize(subscriber.secret, Action.ACTION_CONTRIBUTE, url)).toBe('API_KEY_WRONG_SCOPE');
+      expect(await authorize(contributor.secret, Action.ACTION_CONTRIBUTE, { ...url, signalType: SignalType.SIGNAL_TYPE_PROMPT_PATTERN, categories: [] })).toBe('TIER_TOO_LOW');
+      expect(await authorize(contributor.secret, Action.ACTION_CONTRIBUTE, { ...url, marking: TlpMarking.TLP_MARKING_RED, namedOrgIds: ['org_missing'] })).toBe('UNKNOWN_NAMED_ORG');
+      expect(await authorize(subscriber.secret, Action.ACTION_LOOKUP)).toBe('ALLOWED');
+      expect(await authorize(subscriber.secret, Action.ACTION_SUBSCRIBE, { targetOrgId: 'org_other' })).toBe('NOT_OWN_FEED');
+      expect(await authorize(contributor.secret, Action.ACTION_SUBSCRIBE)).toBe('API_KEY_WRONG_SCOPE');
+      expect(await authorize(subscriber.secret, Action.ACTION_PULL_DELISTING)).toBe('NOT_SEARCH_ENGINE');
+      expect(await authorize(subscriber.secret, Action.ACTION_UNSPECIFIED)).toBe('UNKNOWN_ACTION');
+
+      // Tier and entitlement changes apply on the next call.
+      await rpc('setTrustTier', { orgId, tier: 3 }, operatorKey);
+      expect(await authorize(contributor.secret, Action.ACTION_CONTRIBUTE, { ...url, signalType: SignalType.SIGNAL_TYPE_PROMPT_PATTERN, categories: [] })).toBe('ALLOWED');
+      await rpc('setEntitlements', { entitlements: { orgId, receive: [], contribute: [{ signalType: SignalType.SIGNAL_TYPE_MODEL_HASH, categories: [] }] } }, operatorKey);
+      expect(await authorize(contributor.secret, Action.ACTION_CONTRIBUTE, url)).toBe('NOT_ENTITLED');
+    });
+
+    it('grants PULL_DELISTING to a search engine SUBSCRIBE key only, and refuses to decide for another key', async () => {
+      const engine = (await rpc<CreateOrganisationResponse>('createOrganisation', { name: uniqueName('engine'), kind: OrganisationKind.ORGANISATION_KIND_SEARCH_ENGINE, tier: 2 }, operatorKey)).organisation;
+      const subscriber = await issueKey(operatorKey, engine?.orgId ?? '', [ApiKeyScope.API_KEY_SCOPE_SUBSCRIBE]);
+      const contributor = await issueKey(operatorKey, engine?.orgId ?? '', [ApiKeyScope.API_KEY_SCOPE_CONTRIBUTE]);
+      expect(await authorize(subscriber.secret, Action.ACTION_PULL_DELISTING)).toBe('ALLOWED');
+      expect(await authorize(contributor.secret, Action.ACTION_PULL_DELISTING)).toBe('API_KEY_WRONG_SCOPE');
+      expect(await failure(authorize(subscriber.secret, Action.ACTION_PULL_DELISTING, {}, contributor.apiKey?.keyId))).toEqual({ code: GRPC_INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
+      expect(await failure(authorize('', Action.ACTION_LOOKUP))).toEqual({ code: GRPC_UNAUTHENTICATED, detail: 'API_KEY_MISSING' });
+    });
+  });
+
+  describe('GetView', () => {
+    const contribution = (c: object) =>
+      Contribution.fromPartial({ signalId: 'sig_1', opinion: Opinion.OPINION_POSITIVE, confidence: 50, categories: ['service.nudify'], createdAt: new Date('2025-01-01T00:00:00Z'), ...c });
+
+    it("gives an outsider only the GREEN contribution and a named org both; only the org itself or an operator may ask", async () => {
+      const [a, b, named, outsider] = await Promise.all([createOrg(operatorKey), createOrg(operatorKey), createOrg(operatorKey), createOrg(operatorKey)]).then((r) => r.map((x) => x.organisation?.orgId ?? ''));
+      const signal = Signal.fromPartial({
+        signalId: 'sig_1',
+        type: SignalType.SIGNAL_TYPE_URL,
+        canonicalValue: 'https://nudify.example/',
+        categories: ['service.nudify', 'service.hidden'],
+        contributions: [
+          contribution({ contributionId: 'green', contributorOrgId: a, marking: TlpMarking.TLP_MARKING_GREEN, confidence: 40 }),
+          contribution({ contributionId: 'red', contributorOrgId: b, marking: TlpMarking.TLP_MARKING_RED, namedOrgIds: [named, a], confidence: 90, categories: ['service.hidden'] }),
+        ],
+      });
+      const getView = (caller: string, orgId: string) => rpc<GetViewResponse>('getView', { orgId, signal }, caller).then((r) => r.view);
+
+      const own = await issueKey(operatorKey, outsider, [ApiKeyScope.API_KEY_SCOPE_SUBSCRIBE]);
+      const outsiderView = await getView(own.secret, outsider);
+      expect(outsiderView?.contributions.map((c) => c.contributionId)).toEqual(['green']);
+      expect(outsiderView).toMatchObject({ categories: ['service.nudify'], aggregates: { contributorCount: 1, confidence: 40 } });
+
+      const namedView = await getView(operatorKey, named);
+      expect(namedView?.contributions.map((c) => c.contributionId)).toEqual(['green', 'red']);
+      expect(namedView?.contributions[1]?.namedOrgIds).toEqual([named]);
+
+      // Suspending the RED contributor hides its contribution from the named org at once.
+      await rpc('suspendOrganisation', { orgId: b, reason: 'test' }, operatorKey);
+      expect((await getView(operatorKey, named))?.contributions.map((c) => c.contributionId)).toEqual(['green']);
+      await rpc('suspendOrganisation', { orgId: a, reason: 'test' }, operatorKey);
+      expect(await getView(operatorKey, named)).toBeUndefined();
+
+      const contributor = await issueKey(operatorKey, outsider, [ApiKeyScope.API_KEY_SCOPE_CONTRIBUTE]);
+      expect(await failure(getView(own.secret, named))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'NOT_OWN_VIEW' });
+      expect(await failure(getView(contributor.secret, outsider))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'API_KEY_WRONG_SCOPE' });
+      expect(await failure(getView(operatorKey, 'org_missing'))).toEqual({ code: GRPC_NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
+      expect(await failure(rpc('getView', { orgId: outsider }, own.secret))).toEqual({ code: GRPC_INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
+    });
   });
 
   it('shuts down gracefully; the audit chain verifies and holds changes, denials and key uses', async () => {
@@ -208,14 +425,15 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
       expect(await audit.verify()).toMatchObject({ ok: true });
       const records = await audit.tail(500);
       const actions = (outcome: string) => new Set(records.filter((r) => r.outcome === outcome).map((r) => r.action));
-      expect([...actions('CHANGED')]).toEqual(expect.arrayContaining(['org.create', 'key.issue', 'key.revoke', 'org.suspend', 'org.reinstate']));
-      expect([...actions('DENIED')]).toEqual(expect.arrayContaining(['rpc.Authenticate', 'rpc.CreateOrganisation', 'auth.authenticate']));
+      expect([...actions('CHANGED')]).toEqual(expect.arrayContaining(['org.create', 'key.issue', 'key.revoke', 'org.suspend', 'org.reinstate', 'org.tier', 'group.create', 'group.member.add', 'group.member.remove', 'entitlements.set', 'key.rotate']));
+      expect([...actions('DENIED')]).toEqual(expect.arrayContaining(['rpc.Authenticate', 'rpc.CreateOrganisation', 'auth.authenticate', 'rpc.SetTrustTier', 'rpc.CreateSharingGroup', 'rpc.AddGroupMember', 'rpc.RemoveGroupMember', 'rpc.SetEntitlements', 'rpc.RotateApiKey', 'authz.contribute', 'authz.subscribe', 'authz.pull_delisting', 'rpc.GetView']));
       const denialCodes = new Set(records.filter((r) => r.outcome === 'DENIED').map((r) => r.details?.['code']));
-      expect([...denialCodes]).toEqual(expect.arrayContaining(['API_KEY_MISSING', 'NOT_OPERATOR', 'API_KEY_WRONG_SCOPE', 'API_KEY_INVALID', 'API_KEY_REVOKED', 'ORGANISATION_SUSPENDED', 'TOO_MANY_ATTEMPTS']));
+      expect([...denialCodes]).toEqual(expect.arrayContaining(['API_KEY_MISSING', 'NOT_OPERATOR', 'API_KEY_WRONG_SCOPE', 'API_KEY_INVALID', 'API_KEY_REVOKED', 'ORGANISATION_SUSPENDED', 'TOO_MANY_ATTEMPTS', 'NOT_KEY_OWNER', 'TIER_TOO_LOW', 'NOT_ENTITLED', 'NOT_SEARCH_ENGINE', 'NOT_OWN_VIEW']));
+      expect(records.find((r) => r.action === 'key.rotate')?.details?.['rotatedFrom']).toMatch(/^[a-z2-7]{12}$/);
       // Key uses are aggregated per key and use, and flushed on shutdown.
       const uses = records.filter((r) => r.action === 'key.use');
       const operatorKeyId = operatorKey.slice('smk_'.length, 'smk_'.length + 12);
-      expect(uses.find((r) => r.keyId === operatorKeyId && r.subject === 'rpc.CreateOrganisation')?.details?.['count']).toBe(4);
+      expect(uses.find((r) => r.keyId === operatorKeyId && r.subject === 'rpc.CreateOrganisation')?.details?.['count']).toBe(19);
       expect(JSON.stringify(records)).not.toMatch(/smk_/);
     } finally {
       await mongo.close();

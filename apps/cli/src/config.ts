@@ -1,0 +1,19 @@
+import { type EnvSource, loadConfig, mongoSection, type ResolvedConfig, secret } from '@signal-mesh/util-config';
+import { z } from 'zod';
+
+/** What the audit commands read from the environment: MONGODB_URI, MONGODB_DATABASE (default 'signalmesh'). */
+export const auditConfigShape = { mongo: mongoSection };
+export type AuditConfig = ResolvedConfig<typeof auditConfigShape>;
+
+/** What the admin commands read from the environment: SIGNAL_MESH_API_KEY (optional; else the key file). */
+export const adminConfigShape = { apiKey: secret('SIGNAL_MESH_API_KEY', z.string().min(1).optional()) };
+export type AdminConfig = ResolvedConfig<typeof adminConfigShape>;
+
+/** The CLI's only way into the environment: util-config (process.env unless the caller passes a source). */
+export function loadAuditConfig(source?: EnvSource): AuditConfig {
+  return loadConfig(auditConfigShape, source);
+}
+
+export function loadAdminConfig(source?: EnvSource): AdminConfig {
+  return loadConfig(adminConfigShape, source);
+}

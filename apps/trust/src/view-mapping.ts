@@ -1,0 +1,69 @@
+import { type Contribution as ProtoContribution, Opinion as ProtoOpinion, type Signal, SignalStatus } from '@signal-mesh/contracts';
+import type { Contribution, Opinion, SignalState, SignalView } from '@signal-mesh/trust-domain';
+
+import { TrustServiceError } from './errors';
+import { markingFromProto, signalTypeFromProto } from './mapping';
+
+/** Bound on contributions in one GetView request: each distinct contributor is a lookup. */
+export const MAX_CONTRIBUTIONS = 1000;
+
+const opinions: Partial<Record<ProtoOpinion, Opinion>> = { [ProtoOpinion.OPINION_POSITIVE]: 'POSITIVE', [ProtoOpinion.OPINION_NEGATIVE]: 'NEGATIVE' };
+
+function contributionFromProto(c: ProtoContribution, i: number): Contribution {
+  const field = `signal.contributions[${i}]`;
+  const marking = markingFromProto(c.marking);
+  if (!marking) throw new TrustServiceError('INVALID_ARGUMENT', 'marking must be a known TLP marking', `${field}.marking`);
+  const opinion = opinions[c.opinion];
+  if (!opinion) throw new TrustServiceError('INVALID_ARGUMENT', 'opinion must be POSITIVE or NEGATIVE', `${field}.opinion`);
+  if (!c.createdAt) throw new TrustServiceError('INVALID_ARGUMENT', 'created_at is required', `${field}.created_at`);
+  if (!c.contributionId || !c.contributorOrgId) throw new TrustServiceError('INVALID_ARGUMENT', 'contribution_id and contributor_org_id are required', field);
+  return {
+    contributionId: c.contributionId,
+    contributorOrgId: c.contributorOrgId,
+    marking,
+    sharingGroupIds: c.sharingGroupIds,
+    namedOrgIds: c.namedOrgIds,
+    confidence: c.confidence,
+    opinion,
+    categories: c.categories,
+    validUntil: c.validUntil,
+    revokedAt: c.revokedAt,
+    createdAt: c.createdAt,
+  };
+}
+
+/** A full canonical state from the request; anything unknown is refused rather than guessed. */
+export function signalStateFromProto(signal: Signal | undefined): SignalState {
+  if (!signal) throw new TrustServiceError('INVALID_ARGUMENT', 'signal is required', 'signal');
+  const type = signalTypeFromProto(signal.type);
+  if (!type) throw new TrustServiceError('INVALID_ARGUMENT', 'type must be a known signal type', 'signal.type');
+  if (!signal.signalId) throw new TrustServiceError('INVALID_ARGUMENT', 'signal_id is required', 'signal.signal_id');
+  if (signal.contributions.length > MAX_CONTRIBUTIONS) throw new TrustServiceError('INVALID_ARGUMENT', `at most ${MAX_CONTRIBUTIONS} contributions`, 'signal.contributions');
+  const ids = new Set(signal.contributions.map((c) => c.contributionId));
+  if (ids.size !== signal.contributions.length) throw new TrustServiceError('INVALID_ARGUMENT', 'contribution ids must be unique', 'signal.contributions');
+  return { signalId: signal.signalId, type, canonical: signal.canonicalValue, contributions: signal.contributions.map(contributionFromProto) };
+}
+
+/**
+ * The view as a Signal. Every derived field comes from the view; each visible contribution keeps its other proto
+ * fields (evidence note, refs, dispute reason) but with the audience lists the view redacted. Nothing of a hidden
+ * contribution, and not the state's own categories, status or aggregates, is copied.
+ */
+export function viewToProto(view: SignalView, state: Signal): Signal {
+  const originals = new Map(state.contributions.map((c) => [c.contributionId, c]));
+  return {
+    signalId: view.signalId,
+    type: state.type,
+    canonicalValue: view.canonical,
+    categories: [...view.categories],
+    status: view.status === 'DISPUTED' ? SignalStatus.SIGNAL_STATUS_DISPUTED : SignalStatus.SIGNAL_STATUS_ACTIVE,
+    details: state.details,
+    aggregates: { ...view.aggregates },
+    firstSeenAt: view.firstSeenAt,
+    updatedAt: view.updatedAt,
+    contributions: view.contributions.map((c) => {
+      const original = originals.get(c.contributionId) as ProtoContribution;
+      return { ...original, sharingGroupIds: [...c.sharingGroupIds], namedOrgIds: [...c.namedOrgIds] };
+    }),
+  };
+}
