@@ -29,37 +29,18 @@ import {
 } from '@signal-mesh/contracts';
 import { MongoConnection } from '@signal-mesh/data-access-mongo';
 import { eventually, integrationEnv, testLogger, uniqueName } from '@signal-mesh/testing';
-import { grpcCredentials, Metadata, readErrorDetail, type ServiceError } from '@signal-mesh/transport-grpc';
+import { grpcCredentials, GrpcStatus, Metadata, readErrorDetail, type ServiceError } from '@signal-mesh/transport-grpc';
 import { createKafka, KafkaConsumerRunner, KafkaProducer } from '@signal-mesh/transport-kafka';
 import { AuditLogRepository } from '@signal-mesh/trust-data-access';
 import { generateApiKey } from '@signal-mesh/trust-domain';
 import { createLogger } from '@signal-mesh/util-logging';
 
 import { loadTrustConfig } from './config';
+import type { ImplementedRpc } from './trust.grpc-service';
 import { createTrustApp, type TrustApp } from './trust-app';
 
-const GRPC_UNAUTHENTICATED = 16;
-const GRPC_PERMISSION_DENIED = 7;
-const GRPC_RESOURCE_EXHAUSTED = 8;
-const GRPC_INVALID_ARGUMENT = 3;
-const GRPC_NOT_FOUND = 5;
-const GRPC_FAILED_PRECONDITION = 9;
 
-type Rpc =
-  | 'authenticate'
-  | 'authorize'
-  | 'getView'
-  | 'createOrganisation'
-  | 'issueApiKey'
-  | 'rotateApiKey'
-  | 'revokeApiKey'
-  | 'suspendOrganisation'
-  | 'reinstateOrganisation'
-  | 'setTrustTier'
-  | 'createSharingGroup'
-  | 'addGroupMember'
-  | 'removeGroupMember'
-  | 'setEntitlements';
+type Rpc = ImplementedRpc;
 type Unary = (req: object, metadata: Metadata, cb: (err: ServiceError | null, res: unknown) => void) => unknown;
 
 describe('trust service (in-process, real Kafka and FerretDB)', () => {
@@ -167,7 +148,7 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
   });
 
   it('refuses calls without a caller key in metadata, even when the request carries a good key', async () => {
-    expect(await failure(authenticate('', operatorKey))).toEqual({ code: GRPC_UNAUTHENTICATED, detail: 'API_KEY_MISSING' });
+    expect(await failure(authenticate('', operatorKey))).toEqual({ code: GrpcStatus.UNAUTHENTICATED, detail: 'API_KEY_MISSING' });
   });
 
   it('creates an organisation and publishes its TrustChangeEvent after the write', async () => {
@@ -183,11 +164,11 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
     const { organisation } = await createOrg(operatorKey);
     const memberAdmin = await issueKey(operatorKey, organisation?.orgId ?? '', [ApiKeyScope.API_KEY_SCOPE_ADMIN]);
     expect(memberAdmin.apiKey?.keyId).toHaveLength(12);
-    expect(await failure(createOrg(memberAdmin.secret))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'NOT_OPERATOR' });
+    expect(await failure(createOrg(memberAdmin.secret))).toEqual({ code: GrpcStatus.PERMISSION_DENIED, detail: 'NOT_OPERATOR' });
 
     const operatorOrgId = (await authenticate(operatorKey, operatorKey)).principal?.orgId ?? '';
     const operatorContributor = await issueKey(operatorKey, operatorOrgId, [ApiKeyScope.API_KEY_SCOPE_CONTRIBUTE]);
-    expect(await failure(createOrg(operatorContributor.secret))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'API_KEY_WRONG_SCOPE' });
+    expect(await failure(createOrg(operatorContributor.secret))).toEqual({ code: GrpcStatus.PERMISSION_DENIED, detail: 'API_KEY_WRONG_SCOPE' });
     // A non-admin may still authenticate itself: only administration is refused.
     expect((await authenticate(memberAdmin.secret, memberAdmin.secret)).principal?.orgId).toBe(organisation?.orgId);
   });
@@ -196,12 +177,12 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
     const { organisation } = await createOrg(operatorKey);
     const issued = await issueKey(operatorKey, organisation?.orgId ?? '', [ApiKeyScope.API_KEY_SCOPE_SUBSCRIBE]);
     const wrongSecret = `${issued.secret.slice(0, -43)}${generateApiKey().secret}`;
-    expect(await failure(authenticate(operatorKey, wrongSecret))).toEqual({ code: GRPC_UNAUTHENTICATED, detail: 'API_KEY_INVALID' });
-    expect(await failure(authenticate(operatorKey, 'not-a-key'))).toEqual({ code: GRPC_UNAUTHENTICATED, detail: 'API_KEY_MALFORMED' });
+    expect(await failure(authenticate(operatorKey, wrongSecret))).toEqual({ code: GrpcStatus.UNAUTHENTICATED, detail: 'API_KEY_INVALID' });
+    expect(await failure(authenticate(operatorKey, 'not-a-key'))).toEqual({ code: GrpcStatus.UNAUTHENTICATED, detail: 'API_KEY_MALFORMED' });
 
     await rpc('revokeApiKey', { keyId: issued.apiKey?.keyId ?? '' }, operatorKey);
-    expect(await failure(authenticate(operatorKey, issued.secret))).toEqual({ code: GRPC_UNAUTHENTICATED, detail: 'API_KEY_REVOKED' });
-    expect(await failure(authenticate(issued.secret, operatorKey))).toEqual({ code: GRPC_UNAUTHENTICATED, detail: 'API_KEY_REVOKED' });
+    expect(await failure(authenticate(operatorKey, issued.secret))).toEqual({ code: GrpcStatus.UNAUTHENTICATED, detail: 'API_KEY_REVOKED' });
+    expect(await failure(authenticate(issued.secret, operatorKey))).toEqual({ code: GrpcStatus.UNAUTHENTICATED, detail: 'API_KEY_REVOKED' });
   });
 
   it('cuts a suspended organisation off at once and restores it on reinstatement', async () => {
@@ -211,7 +192,7 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
     expect((await authenticate(operatorKey, issued.secret)).principal?.orgId).toBe(orgId);
 
     await rpc('suspendOrganisation', { orgId, reason: 'unreliable contributions' }, operatorKey);
-    expect(await failure(authenticate(operatorKey, issued.secret))).toEqual({ code: GRPC_UNAUTHENTICATED, detail: 'ORGANISATION_SUSPENDED' });
+    expect(await failure(authenticate(operatorKey, issued.secret))).toEqual({ code: GrpcStatus.UNAUTHENTICATED, detail: 'ORGANISATION_SUSPENDED' });
 
     await rpc('reinstateOrganisation', { orgId }, operatorKey);
     expect((await authenticate(operatorKey, issued.secret)).principal?.orgId).toBe(orgId);
@@ -221,8 +202,8 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
     const guessed = generateApiKey();
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await failure(authenticate(operatorKey, guessed.apiKey)));
-    expect(results.slice(0, 3)).toEqual(Array(3).fill({ code: GRPC_UNAUTHENTICATED, detail: 'API_KEY_INVALID' }));
-    expect(results.slice(3)).toEqual(Array(2).fill({ code: GRPC_RESOURCE_EXHAUSTED, detail: 'TOO_MANY_ATTEMPTS' }));
+    expect(results.slice(0, 3)).toEqual(Array(3).fill({ code: GrpcStatus.UNAUTHENTICATED, detail: 'API_KEY_INVALID' }));
+    expect(results.slice(3)).toEqual(Array(2).fill({ code: GrpcStatus.RESOURCE_EXHAUSTED, detail: 'TOO_MANY_ATTEMPTS' }));
   });
 
   describe('operator admin ops: tiers, sharing groups, entitlements', () => {
@@ -233,9 +214,9 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
       expect(res.organisation).toMatchObject({ orgId, tier: 3 });
       const event = await eventFor(`organisation/${orgId}`, String(res.organisation?.updatedAt?.getTime()));
       expect(event).toMatchObject({ change: TrustChangeKind.TRUST_CHANGE_KIND_UPDATED, entity: { $case: 'organisation', value: { orgId, tier: 3 } } });
-      expect(await failure(rpc('setTrustTier', { orgId, tier: 0 }, operatorKey))).toEqual({ code: GRPC_INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
-      expect(await failure(rpc('setTrustTier', { orgId, tier: 5 }, operatorKey))).toEqual({ code: GRPC_INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
-      expect(await failure(rpc('setTrustTier', { orgId: 'org_missing', tier: 2 }, operatorKey))).toEqual({ code: GRPC_NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
+      expect(await failure(rpc('setTrustTier', { orgId, tier: 0 }, operatorKey))).toEqual({ code: GrpcStatus.INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
+      expect(await failure(rpc('setTrustTier', { orgId, tier: 5 }, operatorKey))).toEqual({ code: GrpcStatus.INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
+      expect(await failure(rpc('setTrustTier', { orgId: 'org_missing', tier: 2 }, operatorKey))).toEqual({ code: GrpcStatus.NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
     });
 
     it('creates a sharing group and changes its members, each change published with the full group', async () => {
@@ -253,9 +234,9 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
       const last = await eventFor(`sharing-group/${groupId}`, String(removed?.updatedAt?.getTime()));
       expect(last).toMatchObject({ change: TrustChangeKind.TRUST_CHANGE_KIND_UPDATED, entity: { $case: 'sharingGroup', value: { memberOrgIds: [b] } } });
 
-      expect(await failure(rpc('addGroupMember', { groupId: 'grp_missing', orgId: b }, operatorKey))).toEqual({ code: GRPC_NOT_FOUND, detail: 'SHARING_GROUP_NOT_FOUND' });
-      expect(await failure(rpc('addGroupMember', { groupId, orgId: 'org_missing' }, operatorKey))).toEqual({ code: GRPC_NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
-      expect(await failure(rpc('createSharingGroup', { name: uniqueName('group'), description: '', memberOrgIds: ['org_missing'] }, operatorKey))).toEqual({ code: GRPC_NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
+      expect(await failure(rpc('addGroupMember', { groupId: 'grp_missing', orgId: b }, operatorKey))).toEqual({ code: GrpcStatus.NOT_FOUND, detail: 'SHARING_GROUP_NOT_FOUND' });
+      expect(await failure(rpc('addGroupMember', { groupId, orgId: 'org_missing' }, operatorKey))).toEqual({ code: GrpcStatus.NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
+      expect(await failure(rpc('createSharingGroup', { name: uniqueName('group'), description: '', memberOrgIds: ['org_missing'] }, operatorKey))).toEqual({ code: GrpcStatus.NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
       expect(await failure(rpc('createSharingGroup', { name: created?.name, description: '', memberOrgIds: [] }, operatorKey))).toMatchObject({ detail: 'DUPLICATE_KEY' });
     });
 
@@ -266,8 +247,8 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
       expect(res.entitlements).toEqual(entitlements);
       expect(await eventFor(`entitlements/${orgId}`)).toMatchObject({ entity: { $case: 'entitlements', value: entitlements } });
       const badType = { ...entitlements, receive: [{ signalType: SignalType.SIGNAL_TYPE_UNSPECIFIED, categories: [] }] };
-      expect(await failure(rpc('setEntitlements', { entitlements: badType }, operatorKey))).toEqual({ code: GRPC_INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
-      expect(await failure(rpc('setEntitlements', { entitlements: { ...entitlements, orgId: 'org_missing' } }, operatorKey))).toEqual({ code: GRPC_NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
+      expect(await failure(rpc('setEntitlements', { entitlements: badType }, operatorKey))).toEqual({ code: GrpcStatus.INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
+      expect(await failure(rpc('setEntitlements', { entitlements: { ...entitlements, orgId: 'org_missing' } }, operatorKey))).toEqual({ code: GrpcStatus.NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
     });
 
     it('refuses every admin op to a member ADMIN key and to an operator key without ADMIN', async () => {
@@ -283,9 +264,9 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
         ['setEntitlements', { entitlements: { orgId, receive: [{ signalType: SignalType.SIGNAL_TYPE_URL, categories: [] }], contribute: [] } }],
       ];
       for (const [name, req] of calls) {
-        expect(await failure(rpc(name, req, member.secret))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'NOT_OPERATOR' });
-        expect(await failure(rpc(name, req, subscriber.secret))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'API_KEY_WRONG_SCOPE' });
-        expect(await failure(rpc(name, req))).toEqual({ code: GRPC_UNAUTHENTICATED, detail: 'API_KEY_MISSING' });
+        expect(await failure(rpc(name, req, member.secret))).toEqual({ code: GrpcStatus.PERMISSION_DENIED, detail: 'NOT_OPERATOR' });
+        expect(await failure(rpc(name, req, subscriber.secret))).toEqual({ code: GrpcStatus.PERMISSION_DENIED, detail: 'API_KEY_WRONG_SCOPE' });
+        expect(await failure(rpc(name, req))).toEqual({ code: GrpcStatus.UNAUTHENTICATED, detail: 'API_KEY_MISSING' });
       }
     });
   });
@@ -301,11 +282,11 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
       expect(rotated.newApiKey?.keyId).not.toBe(worker.apiKey?.keyId);
       expect(rotated.oldApiKey?.revokedAt).toBeInstanceOf(Date);
       expect((await authenticate(operatorKey, rotated.secret)).principal?.keyId).toBe(rotated.newApiKey?.keyId);
-      expect(await failure(authenticate(operatorKey, worker.secret))).toEqual({ code: GRPC_UNAUTHENTICATED, detail: 'API_KEY_REVOKED' });
+      expect(await failure(authenticate(operatorKey, worker.secret))).toEqual({ code: GrpcStatus.UNAUTHENTICATED, detail: 'API_KEY_REVOKED' });
       expect(await eventFor(`api-key/${worker.apiKey?.keyId}`, '3')).toMatchObject({ change: TrustChangeKind.TRUST_CHANGE_KIND_UPDATED });
       expect(await eventFor(`api-key/${rotated.newApiKey?.keyId}`, '1')).toMatchObject({ change: TrustChangeKind.TRUST_CHANGE_KIND_CREATED });
       // A revoked key is not rotated again.
-      expect(await failure(rpc('rotateApiKey', { keyId: worker.apiKey?.keyId }, operatorKey))).toEqual({ code: GRPC_FAILED_PRECONDITION, detail: 'API_KEY_NOT_ROTATABLE' });
+      expect(await failure(rpc('rotateApiKey', { keyId: worker.apiKey?.keyId }, operatorKey))).toEqual({ code: GrpcStatus.FAILED_PRECONDITION, detail: 'API_KEY_NOT_ROTATABLE' });
     });
 
     it('lets an operator rotate any key with a grace period, during which the old key still works', async () => {
@@ -317,8 +298,8 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
       expect(rotated.oldApiKey?.expiresAt?.getTime()).toBeGreaterThan(Date.now() + 3_500_000);
       expect((await authenticate(operatorKey, worker.secret)).principal?.orgId).toBe(orgId);
       expect((await authenticate(operatorKey, rotated.secret)).principal?.orgId).toBe(orgId);
-      expect(await failure(rpc('rotateApiKey', { keyId: worker.apiKey?.keyId, gracePeriod: { seconds: '-1', nanos: 0 } }, operatorKey))).toEqual({ code: GRPC_INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
-      expect(await failure(rpc('rotateApiKey', { keyId: 'aaaaaaaaaaaa' }, operatorKey))).toEqual({ code: GRPC_NOT_FOUND, detail: 'API_KEY_NOT_FOUND' });
+      expect(await failure(rpc('rotateApiKey', { keyId: worker.apiKey?.keyId, gracePeriod: { seconds: '-1', nanos: 0 } }, operatorKey))).toEqual({ code: GrpcStatus.INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
+      expect(await failure(rpc('rotateApiKey', { keyId: 'aaaaaaaaaaaa' }, operatorKey))).toEqual({ code: GrpcStatus.NOT_FOUND, detail: 'API_KEY_NOT_FOUND' });
     });
 
     it("refuses another organisation's ADMIN key (unknown keys alike) and non-ADMIN keys, even for their own keys", async () => {
@@ -327,9 +308,9 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
       const target = await issueKey(operatorKey, mine, [ApiKeyScope.API_KEY_SCOPE_CONTRIBUTE]);
       const otherAdmin = await issueKey(operatorKey, theirs, [ApiKeyScope.API_KEY_SCOPE_ADMIN]);
       const keyId = target.apiKey?.keyId;
-      expect(await failure(rpc('rotateApiKey', { keyId }, otherAdmin.secret))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'NOT_KEY_OWNER' });
-      expect(await failure(rpc('rotateApiKey', { keyId: 'aaaaaaaaaaaa' }, otherAdmin.secret))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'NOT_KEY_OWNER' });
-      expect(await failure(rpc('rotateApiKey', { keyId }, target.secret))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'API_KEY_WRONG_SCOPE' });
+      expect(await failure(rpc('rotateApiKey', { keyId }, otherAdmin.secret))).toEqual({ code: GrpcStatus.PERMISSION_DENIED, detail: 'NOT_KEY_OWNER' });
+      expect(await failure(rpc('rotateApiKey', { keyId: 'aaaaaaaaaaaa' }, otherAdmin.secret))).toEqual({ code: GrpcStatus.PERMISSION_DENIED, detail: 'NOT_KEY_OWNER' });
+      expect(await failure(rpc('rotateApiKey', { keyId }, target.secret))).toEqual({ code: GrpcStatus.PERMISSION_DENIED, detail: 'API_KEY_WRONG_SCOPE' });
       // Refusals changed nothing.
       expect((await authenticate(operatorKey, target.secret)).principal?.keyId).toBe(keyId);
     });
@@ -368,8 +349,8 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
       const contributor = await issueKey(operatorKey, engine?.orgId ?? '', [ApiKeyScope.API_KEY_SCOPE_CONTRIBUTE]);
       expect(await authorize(subscriber.secret, Action.ACTION_PULL_DELISTING)).toBe('ALLOWED');
       expect(await authorize(contributor.secret, Action.ACTION_PULL_DELISTING)).toBe('API_KEY_WRONG_SCOPE');
-      expect(await failure(authorize(subscriber.secret, Action.ACTION_PULL_DELISTING, {}, contributor.apiKey?.keyId))).toEqual({ code: GRPC_INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
-      expect(await failure(authorize('', Action.ACTION_LOOKUP))).toEqual({ code: GRPC_UNAUTHENTICATED, detail: 'API_KEY_MISSING' });
+      expect(await failure(authorize(subscriber.secret, Action.ACTION_PULL_DELISTING, {}, contributor.apiKey?.keyId))).toEqual({ code: GrpcStatus.INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
+      expect(await failure(authorize('', Action.ACTION_LOOKUP))).toEqual({ code: GrpcStatus.UNAUTHENTICATED, detail: 'API_KEY_MISSING' });
     });
   });
 
@@ -407,10 +388,10 @@ describe('trust service (in-process, real Kafka and FerretDB)', () => {
       expect(await getView(operatorKey, named)).toBeUndefined();
 
       const contributor = await issueKey(operatorKey, outsider, [ApiKeyScope.API_KEY_SCOPE_CONTRIBUTE]);
-      expect(await failure(getView(own.secret, named))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'NOT_OWN_VIEW' });
-      expect(await failure(getView(contributor.secret, outsider))).toEqual({ code: GRPC_PERMISSION_DENIED, detail: 'API_KEY_WRONG_SCOPE' });
-      expect(await failure(getView(operatorKey, 'org_missing'))).toEqual({ code: GRPC_NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
-      expect(await failure(rpc('getView', { orgId: outsider }, own.secret))).toEqual({ code: GRPC_INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
+      expect(await failure(getView(own.secret, named))).toEqual({ code: GrpcStatus.PERMISSION_DENIED, detail: 'NOT_OWN_VIEW' });
+      expect(await failure(getView(contributor.secret, outsider))).toEqual({ code: GrpcStatus.PERMISSION_DENIED, detail: 'API_KEY_WRONG_SCOPE' });
+      expect(await failure(getView(operatorKey, 'org_missing'))).toEqual({ code: GrpcStatus.NOT_FOUND, detail: 'ORGANISATION_NOT_FOUND' });
+      expect(await failure(rpc('getView', { orgId: outsider }, own.secret))).toEqual({ code: GrpcStatus.INVALID_ARGUMENT, detail: 'INVALID_ARGUMENT' });
     });
   });
 
