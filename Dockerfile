@@ -55,6 +55,8 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY tools/stack ./tools/stack
 COPY libs/shared/contracts/package.json ./libs/shared/contracts/package.json
 COPY libs/shared/contracts/src/topics.ts ./libs/shared/contracts/src/topics.ts
+COPY libs/shared/transport-kafka/package.json ./libs/shared/transport-kafka/package.json
+COPY libs/shared/transport-kafka/src/admin.ts ./libs/shared/transport-kafka/src/admin.ts
 # Numeric, so Kubernetes' runAsNonRoot can verify it (the image's `node` user is uid 1000).
 USER 1000:1000
 CMD ["node", "tools/stack/cli.mjs", "topics"]

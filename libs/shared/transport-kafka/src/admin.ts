@@ -1,3 +1,4 @@
+// Type-only imports on purpose: tools/stack loads this file through Node's type stripping, before any build.
 import type { TopicSpec } from '@signal-mesh/contracts';
 import type { Kafka } from 'kafkajs';
 
