@@ -26,7 +26,8 @@ const typeConstraints = [
   },
   {
     sourceTag: 'type:transport',
-    onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:contracts', 'type:testing'],
+    // Service clients (e.g. the trust client) build on the shared gRPC/Kafka transports.
+    onlyDependOnLibsWithTags: ['type:transport', 'type:domain', 'type:util', 'type:contracts', 'type:testing'],
     bannedExternalImports: ['mongodb', ...frameworkPackages],
   },
   {
@@ -106,8 +107,8 @@ export default [
   {
     // Production code never imports test helpers.
     files: ['**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', ...testingProjects.map((dir) => `${dir}/**`)],
-    rules: { 'no-restricted-imports': ['error', { paths: testingPackages.map((name) => ({ name, message: 'Test helpers are for *.spec.ts / *.int-spec.ts files only.' })), patterns: [deepImports] }] },
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.fixtures.ts', ...testingProjects.map((dir) => `${dir}/**`)],
+    rules: { 'no-restricted-imports': ['error', { paths: testingPackages.map((name) => ({ name, message: 'Test helpers are for *.spec.ts / *.int-spec.ts / *.fixtures.ts files only.' })), patterns: [deepImports] }] },
   },
   {
     files: ['**/*.cjs'],

@@ -46,7 +46,7 @@ writeFileSync(
     extends: `${up}/tsconfig.base.json`,
     compilerOptions: { rootDir: 'src', outDir: 'dist', tsBuildInfoFile: 'dist/tsconfig.lib.tsbuildinfo' },
     include: ['src/**/*.ts'],
-    exclude: ['src/**/*.spec.ts', 'src/**/*.int-spec.ts'],
+    exclude: ['src/**/*.spec.ts', 'src/**/*.int-spec.ts', 'src/**/*.fixtures.ts'],
     references: deps.map((d) => ({ path: `${relative(dir, d)}/tsconfig.lib.json` })),
   }),
 );
@@ -55,7 +55,7 @@ writeFileSync(
   json({
     extends: `${up}/tsconfig.base.json`,
     compilerOptions: { composite: false, noEmit: true, types: ['node', 'jest'] },
-    include: ['src/**/*.spec.ts', 'src/**/*.int-spec.ts'],
+    include: ['src/**/*.spec.ts', 'src/**/*.int-spec.ts', 'src/**/*.fixtures.ts'],
     references: [{ path: './tsconfig.lib.json' }],
   }),
 );

@@ -1,4 +1,6 @@
 // Where the local stack lives and which versions it runs. Everything is per checkout, under .local/.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -7,13 +9,21 @@ export const LOCAL = process.env.SIGNAL_MESH_LOCAL_DIR ? resolve(process.env.SIG
 
 export const KAFKA_VERSION = '4.3.1';
 export const FERRETDB_VERSION = 'v1.24.2';
+/**
+ * Applied to the FerretDB sources before building (see the patch's comments and docs/local-stack.md): `_id` lookups
+ * use the `_id` index, `_id` / `$in` conditions are pushed down next to other filter fields, and an update command
+ * releases each statement's SQLite connection at once. Without it every versioned replace and `$in` read scans the
+ * whole collection and a 100-statement update hangs the server. Its digest is part of the cache key.
+ */
+export const FERRETDB_PATCH = join(ROOT, 'tools', 'stack', `ferretdb-${FERRETDB_VERSION}.patch`);
+const ferretdbBuild = `ferretdb-${FERRETDB_VERSION}-${createHash('sha256').update(readFileSync(FERRETDB_PATCH)).digest('hex').slice(0, 8)}`;
 
 export const paths = {
   cache: join(LOCAL, 'cache'),
   kafkaLibs: join(LOCAL, 'cache', `kafka-${KAFKA_VERSION}`, 'libs'),
   kafkaPom: join(LOCAL, 'cache', `kafka-${KAFKA_VERSION}`, 'pom.xml'),
-  ferretdbBin: join(LOCAL, 'cache', `ferretdb-${FERRETDB_VERSION}`, 'ferretdb'),
-  ferretdbSrc: join(LOCAL, 'cache', `ferretdb-${FERRETDB_VERSION}`, 'src'),
+  ferretdbBin: join(LOCAL, 'cache', ferretdbBuild, 'ferretdb'),
+  ferretdbSrc: join(LOCAL, 'cache', ferretdbBuild, 'src'),
   run: join(LOCAL, 'run'),
   state: join(LOCAL, 'run', 'stack.json'),
   logs: join(LOCAL, 'logs'),

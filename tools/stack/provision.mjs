@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { FERRETDB_VERSION, KAFKA_VERSION, paths } from './config.mjs';
+import { FERRETDB_PATCH, FERRETDB_VERSION, KAFKA_VERSION, paths } from './config.mjs';
 
 const log = (msg) => console.log(`[stack] ${msg}`);
 
@@ -82,6 +82,7 @@ export function ensureFerretdb() {
   // `go install …@version` leaves build/version/version.txt empty and the binary panics at start
   // (FerretDB issue #2982); the build needs the version written in.
   writeFileSync(join(paths.ferretdbSrc, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+  run('patch', ['-p0', '--forward', '--batch', '-d', paths.ferretdbSrc, '-i', FERRETDB_PATCH]);
   const out = `${paths.ferretdbBin}.partial`;
   run('go', ['build', '-trimpath', '-o', out, './cmd/ferretdb'], { cwd: paths.ferretdbSrc, env });
   renameSync(out, paths.ferretdbBin);

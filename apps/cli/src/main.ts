@@ -4,12 +4,14 @@ import { adminCommand, type ConnectTrustAdmin } from './commands/admin.command';
 import { auditCommand, type OpenAuditLog } from './commands/audit.command';
 import { canonicalizeCommand } from './commands/canonicalize.command';
 import { fingerprintCommand } from './commands/fingerprint.command';
+import { type ConnectIngest, submitCommand } from './commands/submit.command';
 import { type CliIo, processIo } from './io';
 
 /** What the commands connect to; tests pass fakes. */
 export interface CliDeps {
   openAuditLog?: OpenAuditLog;
   connectTrustAdmin?: ConnectTrustAdmin;
+  connectIngest?: ConnectIngest;
 }
 
 /** Every command below `command`, itself included. */
@@ -21,9 +23,9 @@ function allCommands(command: Command): Command[] {
 export function buildProgram(io: CliIo, setExitCode: (code: number) => void, deps: CliDeps = {}): Command {
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const program = new Command('signal-mesh')
-    .description('Signal Mesh command line: canonicalize signals, fingerprint model files, verify the audit log, administer the mesh')
+    .description('Signal Mesh command line: canonicalize signals, fingerprint model files, submit signals, verify the audit log, administer the mesh')
     .version('0.1.0');
-  for (const command of [canonicalizeCommand(io, setExitCode), fingerprintCommand(io, setExitCode), auditCommand(io, setExitCode, deps.openAuditLog), adminCommand(io, setExitCode, deps.connectTrustAdmin)]) {
+  for (const command of [canonicalizeCommand(io, setExitCode), fingerprintCommand(io, setExitCode), submitCommand(io, setExitCode, deps.connectIngest), auditCommand(io, setExitCode, deps.openAuditLog), adminCommand(io, setExitCode, deps.connectTrustAdmin)]) {
     program.addCommand(command);
   }
   // addCommand() does not pass settings down: every command, at any depth, gets the same output and help-on-error.

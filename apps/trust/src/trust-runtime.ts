@@ -1,5 +1,6 @@
 import { TrustServiceService } from '@signal-mesh/contracts';
 import { MongoConnection } from '@signal-mesh/data-access-mongo';
+import type { ServiceReadiness, ServiceRuntime } from '@signal-mesh/feature-service';
 import { GrpcServer } from '@signal-mesh/transport-grpc';
 import { createKafka, KafkaProducer } from '@signal-mesh/transport-kafka';
 import { createTrustRepositories, type TrustRepositories } from '@signal-mesh/trust-data-access';
@@ -13,17 +14,16 @@ import { ensureOperator } from './operator-bootstrap';
 import { trustGrpcService } from './trust.grpc-service';
 import { TrustChangePublisher } from './trust-changes';
 
-export interface Readiness {
-  ready: boolean;
+export type Readiness = ServiceReadiness & {
   mongo: boolean;
   grpc: boolean;
-}
+};
 
 /**
  * The service's connections and gRPC server, outside any framework: start() connects MongoDB and Kafka, bootstraps
  * the operator, serves gRPC and reports SERVING; stop() undoes it in reverse. Nest only drives the lifecycle.
  */
-export class TrustRuntime {
+export class TrustRuntime implements ServiceRuntime {
   private mongo: MongoConnection | undefined;
   private producer: KafkaProducer | undefined;
   private grpc: GrpcServer | undefined;
@@ -37,7 +37,6 @@ export class TrustRuntime {
   constructor(
     private readonly config: TrustConfig,
     private readonly logger: Logger,
-    private readonly onStopped: () => Promise<void> = async () => undefined,
   ) {
     this.keyUses = new KeyUseAggregator(this.now);
   }
@@ -104,6 +103,5 @@ export class TrustRuntime {
     await this.producer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'Kafka producer did not disconnect cleanly'));
     await this.mongo?.close();
     this.logger.info('trust service stopped');
-    await this.onStopped();
   }
 }

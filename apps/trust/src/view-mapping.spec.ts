@@ -20,6 +20,7 @@ const contribution = (c: Partial<Contribution>): Contribution => ({
   createdAt: t(1),
   revokedAt: undefined,
   disputeReason: '',
+  revocationReason: '',
   ...c,
 });
 const signal: Signal = {

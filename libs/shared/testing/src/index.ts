@@ -1,4 +1,6 @@
 export * from './env';
 export * from './errors';
 export * from './logger';
+export * from './service-process';
+export * from './trust-fixture';
 export * from './wait';

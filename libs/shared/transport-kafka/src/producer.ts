@@ -1,4 +1,4 @@
-import { SpanKind, trace } from '@opentelemetry/api';
+import { type Context, SpanKind, trace } from '@opentelemetry/api';
 import type { Logger } from '@signal-mesh/util-logging';
 import { injectTraceContext } from '@signal-mesh/util-otel';
 import { type Kafka, Partitioners, type Producer, type RecordMetadata } from 'kafkajs';
@@ -10,6 +10,11 @@ export interface OutgoingRecord {
   key: string;
   value: Uint8Array;
   headers?: RecordHeaders;
+  /**
+   * The trace this record continues, written into its headers. Default: the active one (the publish span). A
+   * batch consumer that emits one record per input sets the input's context here, so the trace stays per item.
+   */
+  traceContext?: Context;
 }
 
 const tracer = trace.getTracer('@signal-mesh/transport-kafka');
@@ -47,7 +52,7 @@ export class KafkaProducer {
           messages: records.map((r) => ({
             key: r.key,
             value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
-            headers: injectTraceContext({ ...r.headers }) as RecordHeaders,
+            headers: injectTraceContext({ ...r.headers }, r.traceContext) as RecordHeaders,
           })),
         });
       } catch (err) {

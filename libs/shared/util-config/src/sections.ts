@@ -24,6 +24,9 @@ export const kafkaSection = {
   clientId: env('KAFKA_CLIENT_ID', z.string().min(1).optional()),
 };
 
+/** A Kafka topic name with its default (tests and multi-tenant clusters point services at their own topics). */
+export const kafkaTopic = (fallback: string) => z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default(fallback);
+
 export const mongoSection = {
   uri: env('MONGODB_URI', z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'), 'uri'),
   database: env('MONGODB_DATABASE', z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a plain database name').default('signalmesh')),

@@ -1,4 +1,5 @@
 export * from './canonicalize';
+export * from './contribution';
 export * from './errors';
 export * from './identity';
 export * from './model-hash';

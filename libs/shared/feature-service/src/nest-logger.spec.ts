@@ -12,7 +12,7 @@ function capture() {
       done();
     },
   });
-  return { lines, sut: new NestPinoLogger(createLogger({ service: 'trust', level: 'trace', destination })) };
+  return { lines, sut: new NestPinoLogger(createLogger({ service: 'svc', level: 'trace', destination })) };
 }
 
 describe(NestPinoLogger.name, () => {
@@ -21,7 +21,7 @@ describe(NestPinoLogger.name, () => {
     sut.log('Mapped {/readyz, GET} route', 'RouterExplorer');
     sut.verbose('detail');
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'info', service: 'trust', component: 'RouterExplorer', msg: 'Mapped {/readyz, GET} route' }),
+      expect.objectContaining({ level: 'info', service: 'svc', component: 'RouterExplorer', msg: 'Mapped {/readyz, GET} route' }),
       expect.objectContaining({ level: 'trace', component: 'nest', msg: 'detail' }),
     ]);
   });

@@ -1,0 +1,6 @@
+export * from './health.controller';
+export * from './nest-logger';
+export * from './run-service';
+export * from './service-app';
+export * from './service-lifecycle';
+export * from './service-runtime';

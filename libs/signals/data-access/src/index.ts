@@ -1,0 +1,2 @@
+export * from './signal.document';
+export * from './signal.repository';

@@ -1,0 +1,5 @@
+export * from './contribution-id';
+export * from './merge';
+export * from './model';
+export * from './validate-contribution';
+export * from './vocabulary';

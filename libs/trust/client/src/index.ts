@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './trust-client';
+export { TtlCache } from './ttl-cache';
