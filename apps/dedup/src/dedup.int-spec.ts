@@ -2,13 +2,13 @@ import { trace } from '@opentelemetry/api';
 import { MongoConnection } from '@signal-mesh/data-access-mongo';
 import { SignalRepository } from '@signal-mesh/signals-data-access';
 import { canonicalizeSignal } from '@signal-mesh/signals-domain';
-import { eventually, integrationEnv, testLogger, uniqueName } from '@signal-mesh/testing';
+import { eventually, integrationEnv, readDeadLetters, testLogger, uniqueName } from '@signal-mesh/testing';
 import { createKafka, KafkaProducer } from '@signal-mesh/transport-kafka';
 import { startTelemetry, type Telemetry } from '@signal-mesh/util-otel';
 
 import { loadDedupConfig } from './config';
 import { createDedupApp, type DedupApp } from './dedup-app';
-import { createSuiteTopics, readDeadLetters, StateTopicReader, submissionRecord, type SuiteTopics, waitForLagZero } from './testing/stack.fixtures';
+import { createSuiteTopics, StateTopicReader, submissionRecord, type SuiteTopics, waitForLagZero } from './testing/stack.fixtures';
 import { contributionSubmission, revocationSubmission } from './testing/submissions.fixtures';
 
 describe('dedup service (in-process, real Kafka and FerretDB)', () => {

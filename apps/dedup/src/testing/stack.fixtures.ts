@@ -1,24 +1,11 @@
-import { randomBytes } from 'node:crypto';
-
-import { DeadLetter, deadLetterTopicName, Topics } from '@signal-mesh/contracts';
+import { deadLetterTopicName, Topics } from '@signal-mesh/contracts';
 import type { SignalRecord, Submission } from '@signal-mesh/signals-domain';
 import { decodeState, encodeSubmission, recordFromStateEvent, submissionToEvent } from '@signal-mesh/signals-event-mapping';
+import { eventually, uniqueName } from '@signal-mesh/testing';
 import { consumerLag, ensureTopics, type Kafka, KafkaConsumerRunner, type KafkaProducer, type OutgoingRecord, type RecordHeaders } from '@signal-mesh/transport-kafka';
 import type { Logger } from '@signal-mesh/util-logging';
 
-// Production code may not import @signal-mesh/testing and lint sees this file as such: two tiny local helpers.
-const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
-/** Polls `check` until it returns a value other than undefined, or throws after `timeoutMs`. */
-export async function until<T>(check: () => Promise<T | undefined>, { what, timeoutMs = 30_000, intervalMs = 100 }: { what: string; timeoutMs?: number; intervalMs?: number }): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
 
 /** Topics of one suite: the catalogue's names under a unique prefix, so suites never see each other's records. */
 export interface SuiteTopics {
@@ -87,33 +74,14 @@ export class StateTopicReader {
 
   /** Waits for a state of `signalId` matching `predicate`. */
   waitFor(signalId: string, predicate: (record: SignalRecord) => boolean, what = `a state event of ${signalId}`): Promise<StateEvent> {
-    return until(async () => this.events.findLast((e) => e.record.signalId === signalId && predicate(e.record)), { what });
+    return eventually(async () => this.events.findLast((e) => e.record.signalId === signalId && predicate(e.record)), { what });
   }
 }
 
-/** Reads every dead letter of a topic (from the beginning) until `expected` have arrived. */
-export async function readDeadLetters(kafka: Kafka, dlq: string, expected: number): Promise<{ letter: DeadLetter; headers: Record<string, string> }[]> {
-  const out: { letter: DeadLetter; headers: Record<string, string> }[] = [];
-  const consumer = kafka.consumer({ groupId: uniqueName('dlq-reader') });
-  await consumer.connect();
-  await consumer.subscribe({ topic: dlq, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      out.push({ letter: DeadLetter.decode(message.value ?? Buffer.alloc(0)), headers });
-    },
-  });
-  try {
-    await until(async () => (out.length >= expected ? true : undefined), { what: `${expected} dead letters` });
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
-}
 
 /** Waits until the group has committed everything on the topic. */
 export async function waitForLagZero(kafka: Kafka, groupId: string, topic: string, timeoutMs = 60_000): Promise<void> {
-  await until(
+  await eventually(
     async () => {
       const lag = await consumerLag(kafka, groupId, [topic]);
       return lag.length > 0 && lag.every((p) => p.lag === 0) ? true : undefined;

@@ -1,3 +1,4 @@
+export * from './dead-letters';
 export * from './env';
 export * from './errors';
 export * from './logger';

@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { DeadLetter, deadLetterTopicName, type TopicSpec } from '@signal-mesh/contracts';
-import { eventually, integrationEnv, testLogger, uniqueName } from '@signal-mesh/testing';
+import { deadLetterTopicName, type TopicSpec } from '@signal-mesh/contracts';
+import { eventually, integrationEnv, readDeadLetters, testLogger, uniqueName } from '@signal-mesh/testing';
 import { startTelemetry, type Telemetry } from '@signal-mesh/util-otel';
 import type { Kafka } from 'kafkajs';
 
@@ -37,24 +37,6 @@ describe(KafkaConsumerRunner.name, () => {
     return { topic, dlq: deadLetterTopicName(topic) };
   }
 
-  async function readDeadLetters(dlq: string, expected: number): Promise<{ letter: DeadLetter; headers: Record<string, string> }[]> {
-    const out: { letter: DeadLetter; headers: Record<string, string> }[] = [];
-    const consumer = kafka.consumer({ groupId: uniqueName('dlq-reader') });
-    await consumer.connect();
-    await consumer.subscribe({ topic: dlq, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-        out.push({ letter: DeadLetter.decode(message.value ?? Buffer.alloc(0)), headers });
-      },
-    });
-    try {
-      await eventually(async () => (out.length >= expected ? true : undefined), { what: `${expected} dead letters` });
-    } finally {
-      await consumer.disconnect();
-    }
-    return out;
-  }
 
   it('dead-letters poison records with the reason and keeps consuming the ones after them', async () => {
     const { topic, dlq } = await freshTopic();
@@ -84,7 +66,7 @@ describe(KafkaConsumerRunner.name, () => {
     }
     expect(handled).toEqual([1, 4]);
 
-    const letters = await readDeadLetters(dlq, 2);
+    const letters = await readDeadLetters(kafka, dlq, 2);
     expect(letters.map((l) => [l.letter.errorCode, l.headers['x-dlq-code']])).toEqual([
       ['UNDECODABLE', 'UNDECODABLE'],
       ['NEGATIVE', 'NEGATIVE'],
@@ -187,7 +169,7 @@ describe(KafkaConsumerRunner.name, () => {
       }
       expect(Math.max(...chunkSizes)).toBeLessThanOrEqual(100);
       expect(new Set(handled).size).toBe(total - 2);
-      const letters = await readDeadLetters(dlq, 2);
+      const letters = await readDeadLetters(kafka, dlq, 2);
       expect(letters.map((l) => [l.letter.offset, l.letter.errorCode])).toEqual([
         ['10', 'UNDECODABLE'],
         ['20', 'NEGATIVE'],

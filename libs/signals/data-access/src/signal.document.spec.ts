@@ -1,7 +1,7 @@
 import type { SignalRecord } from '@signal-mesh/signals-domain';
+import { at, contribution, mergedRecord, signalVariants, urlRecord } from '@signal-mesh/signals-testing';
 
 import { fromDocument, toDocument } from './signal.document';
-import { at, contribution, mergedRecord, signalVariants, urlRecord } from './signals.fixtures';
 
 describe(toDocument.name, () => {
   it.each(signalVariants())('round-trips the full record of %s', (_name, input) => {

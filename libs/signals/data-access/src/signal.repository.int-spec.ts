@@ -1,9 +1,9 @@
 import { MongoConnection } from '@signal-mesh/data-access-mongo';
 import type { SignalRecord } from '@signal-mesh/signals-domain';
+import { at, mergedRecord, signalVariants, urlRecord } from '@signal-mesh/signals-testing';
 import { integrationEnv, testLogger, uniqueName } from '@signal-mesh/testing';
 
 import { SignalRepository, type SignalWrite } from './signal.repository';
-import { at, mergedRecord, signalVariants, urlRecord } from './signals.fixtures';
 
 const inserts = (records: readonly SignalRecord[]): SignalWrite[] => records.map((record) => ({ record, expectedVersion: undefined }));
 

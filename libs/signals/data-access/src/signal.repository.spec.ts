@@ -1,10 +1,10 @@
 import type { MongoConnection } from '@signal-mesh/data-access-mongo';
+import { urlRecord } from '@signal-mesh/signals-testing';
 import { testLogger } from '@signal-mesh/testing';
 import { MongoBulkWriteError } from 'mongodb';
 
 import type { SignalDocument } from './signal.document';
 import { SignalRepository, type SignalWrite } from './signal.repository';
-import { urlRecord } from './signals.fixtures';
 
 type Op = { insertOne: { document: SignalDocument } } | { replaceOne: { filter: { _id: string; version: number }; replacement: SignalDocument } };
 

@@ -1,5 +1,6 @@
+import { at, contributionSubmission, mergedRecord } from '@signal-mesh/signals-testing';
+
 import { decodeState, decodeSubmission, encodeState, encodeSubmission } from './codec';
-import { at, contributionSubmission, mergedRecord } from './signals.fixtures';
 import { recordToStateEvent } from './state.mapping';
 import { submissionToEvent } from './submission.mapping';
 

@@ -1,7 +1,7 @@
 import { type Contribution, type Signal, type SignalStateEvent, SignalStatus, SignalType } from '@signal-mesh/contracts';
+import { at, mergedRecord, randomHex, signalVariants } from '@signal-mesh/signals-testing';
 
 import { decodeState, encodeState } from './codec';
-import { at, mergedRecord, randomHex, signalVariants } from './signals.fixtures';
 import { recordFromStateEvent, recordToSignal, recordToStateEvent } from './state.mapping';
 
 const emittedAt = at(30);

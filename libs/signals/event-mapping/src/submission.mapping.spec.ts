@@ -1,8 +1,8 @@
 import { type Contribution, HashAlgorithm, Opinion, SignalType, type SubmissionEvent, type SubmittedContribution, TlpMarking, UrlMatchScope } from '@signal-mesh/contracts';
 import type { RevocationSubmission } from '@signal-mesh/signals-domain';
+import { at, contribution, contributionSubmission, fullContribution, randomHex, signalVariants } from '@signal-mesh/signals-testing';
 
 import { decodeSubmission, encodeSubmission } from './codec';
-import { at, contribution, contributionSubmission, fullContribution, randomHex, signalVariants } from './signals.fixtures';
 import { submissionFromEvent, submissionToEvent } from './submission.mapping';
 
 const meta = { idempotencyKey: 'idem-key-1', acceptedAt: at(1) };
