@@ -34,11 +34,11 @@ function signalInput(n, salt) {
   return { signal: { type: SignalType.SIGNAL_TYPE_PROMPT_PATTERN, value: `placeholder phrase ${salt} ${n}`, patternKind: PatternKind.PATTERN_KIND_KEYWORD }, categories: ['prompt.aig-csam'] };
 }
 
-function drafts(salt) {
+function drafts(salt, namedOrgId) {
   const distinct = Math.round(COUNT * (1 - DUPLICATES));
   const first = Array.from({ length: distinct }, (_, n) => ({ ...signalInput(n, salt), marking: TlpMarking.TLP_MARKING_GREEN, confidence: 80 }));
   // The second organisation re-contributes the first 30 % of signals (same inputs), with its own marking.
-  const second = first.slice(0, COUNT - distinct).map((d) => ({ ...d, marking: TlpMarking.TLP_MARKING_AMBER_STRICT, namedOrgIds: ['org_bench_named'], confidence: 60 }));
+  const second = first.slice(0, COUNT - distinct).map((d) => ({ ...d, marking: TlpMarking.TLP_MARKING_AMBER_STRICT, namedOrgIds: [namedOrgId], confidence: 60 }));
   return { first, second, distinct };
 }
 
@@ -112,7 +112,7 @@ export default {
       );
       const ingest = services[1];
       const [a, b] = [await trust.createOrg({ tier: 4 }), await trust.createOrg({ tier: 4 })];
-      const { first, second, distinct } = drafts(randomBytes(3).toString('hex'));
+      const { first, second, distinct } = drafts(randomBytes(3).toString('hex'), a.orgId);
       const client = new IngestServiceClient(ingest.grpcAddress, grpcCredentials.createInsecure(), { 'grpc.max_send_message_length': 1 << 20 });
       const signals = await SignalRepository.create(mongo, logger);
 
