@@ -1,5 +1,6 @@
-import { type Contribution as ProtoContribution, Opinion as ProtoOpinion, type Signal, SignalStatus } from '@signal-mesh/contracts';
-import type { Contribution, Opinion, SignalState, SignalView } from '@signal-mesh/trust-domain';
+import { type Contribution as ProtoContribution, type Signal, SignalStatus } from '@signal-mesh/contracts';
+import type { Contribution, SignalState, SignalView } from '@signal-mesh/trust-domain';
+import { trustOpinions } from '@signal-mesh/trust-event-mapping';
 
 import { TrustServiceError } from './errors';
 import { markingFromProto, signalTypeFromProto } from './mapping';
@@ -7,13 +8,11 @@ import { markingFromProto, signalTypeFromProto } from './mapping';
 /** Bound on contributions in one GetView request: each distinct contributor is a lookup. */
 export const MAX_CONTRIBUTIONS = 1000;
 
-const opinions: Partial<Record<ProtoOpinion, Opinion>> = { [ProtoOpinion.OPINION_POSITIVE]: 'POSITIVE', [ProtoOpinion.OPINION_NEGATIVE]: 'NEGATIVE' };
-
 function contributionFromProto(c: ProtoContribution, i: number): Contribution {
   const field = `signal.contributions[${i}]`;
   const marking = markingFromProto(c.marking);
   if (!marking) throw new TrustServiceError('INVALID_ARGUMENT', 'marking must be a known TLP marking', `${field}.marking`);
-  const opinion = opinions[c.opinion];
+  const opinion = trustOpinions.fromProto(c.opinion);
   if (!opinion) throw new TrustServiceError('INVALID_ARGUMENT', 'opinion must be POSITIVE or NEGATIVE', `${field}.opinion`);
   if (!c.createdAt) throw new TrustServiceError('INVALID_ARGUMENT', 'created_at is required', `${field}.created_at`);
   if (!c.contributionId || !c.contributorOrgId) throw new TrustServiceError('INVALID_ARGUMENT', 'contribution_id and contributor_org_id are required', field);

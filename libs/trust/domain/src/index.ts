@@ -5,5 +5,6 @@ export * from './credentials';
 export * from './entitlements';
 export * from './model';
 export * from './policy';
+export * from './snapshot';
 export * from './view';
 export * from './visibility';
