@@ -148,7 +148,7 @@ describe('dedup service: SIGKILL in the middle of a 100k bulk import', () => {
     // Kill once between a quarter and three quarters of the import are committed: a real backlog on both sides.
     await eventually(async () => ((await totalLag(kafka, groupId, topics.submissions)) <= TOTAL * 0.75 ? true : undefined), {
       what: 'a quarter of the import committed',
-      timeoutMs: 120_000,
+      timeoutMs: 600_000,
       intervalMs: 200,
     });
     const exit = await first.kill('SIGKILL');
@@ -162,7 +162,7 @@ describe('dedup service: SIGKILL in the middle of a 100k bulk import', () => {
     running.push(second);
     await second.start();
     progress('restarted');
-    await waitForLagZero(kafka, groupId, topics.submissions, 150_000);
+    await waitForLagZero(kafka, groupId, topics.submissions, 600_000);
     progress('lag 0');
     expect((await second.kill('SIGTERM')).code).toBe(0);
     running.pop();
@@ -180,7 +180,7 @@ describe('dedup service: SIGKILL in the middle of a 100k bulk import', () => {
           seen = states.events.length;
           return ids.every((id) => latest.get(id)?.version === expected.get(id)?.orgs.length) ? true : undefined;
         },
-        { what: 'a final state event for every signal', timeoutMs: 60_000, intervalMs: 500 },
+        { what: 'a final state event for every signal', timeoutMs: 300_000, intervalMs: 500 },
       ),
     ]);
     expect(count).toBe(SIGNALS);
@@ -202,5 +202,6 @@ describe('dedup service: SIGKILL in the middle of a 100k bulk import', () => {
       const found = await repository.findMany(sample.slice(i, i + 500));
       for (const id of sample.slice(i, i + 500)) expect({ id, version: found.get(id)?.version, contributions: found.get(id)?.contributions.length }).toEqual({ id, version: latest.get(id)?.version, contributions: latest.get(id)?.contributions.length });
     }
-  }, 175_000);
+  // Generous limits: this asserts correctness, not speed, and CI machines are shared (130 s when idle).
+  }, 1_500_000);
 });
