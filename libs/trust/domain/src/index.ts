@@ -7,4 +7,5 @@ export * from './model';
 export * from './policy';
 export * from './snapshot';
 export * from './view';
+export * from './view-changes';
 export * from './visibility';
