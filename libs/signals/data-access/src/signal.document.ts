@@ -53,7 +53,7 @@ export function toDocument(record: SignalRecord): SignalDocument {
     type: record.type,
     canonical: record.canonical,
     details: detailsToDocument(record.details),
-    contributions: record.contributions.map(contributionToDocument),
+    contributions: record.contributions.map(copyContribution),
     status: record.status,
     categories: [...record.categories],
     aggregates: { contributorCount: aggregates.contributorCount, confidence: aggregates.confidence, positiveCount: aggregates.positiveCount, negativeCount: aggregates.negativeCount },
@@ -72,7 +72,7 @@ export function fromDocument(doc: SignalDocument): SignalRecord {
     type: doc.type,
     canonical: doc.canonical,
     details: detailsFromDocument(doc.details),
-    contributions: doc.contributions.map(contributionFromDocument),
+    contributions: doc.contributions.map(copyContribution),
     status: doc.status,
     categories: [...doc.categories],
     aggregates: { contributorCount: aggregates.contributorCount, confidence: aggregates.confidence, positiveCount: aggregates.positiveCount, negativeCount: aggregates.negativeCount },
@@ -106,27 +106,8 @@ function detailsFromDocument(details: DetailsDocument): SignalDetails {
   }
 }
 
-function contributionToDocument(c: StoredContribution): ContributionDocument {
-  return {
-    contributionId: c.contributionId,
-    contributorOrgId: c.contributorOrgId,
-    marking: c.marking,
-    sharingGroupIds: [...c.sharingGroupIds],
-    namedOrgIds: [...c.namedOrgIds],
-    confidence: c.confidence,
-    opinion: c.opinion,
-    categories: [...c.categories],
-    ...optional('validUntil', c.validUntil),
-    ...optional('evidenceNote', c.evidenceNote),
-    externalRefs: c.externalRefs.map(externalRef),
-    ...optional('disputeReason', c.disputeReason),
-    createdAt: c.createdAt,
-    ...optional('revokedAt', c.revokedAt),
-    ...optional('revocationReason', c.revocationReason),
-  };
-}
-
-function contributionFromDocument(c: ContributionDocument): StoredContribution {
+/** The same plain fields both ways (record → document and back): a copy that drops unset optional fields. */
+function copyContribution(c: StoredContribution | ContributionDocument): StoredContribution & ContributionDocument {
   return {
     contributionId: c.contributionId,
     contributorOrgId: c.contributorOrgId,

@@ -1,14 +1,16 @@
 import { hash } from 'node:crypto';
 
-import { Action, ApiKeyScope, OrganisationKind, type Resource, type Signal, SignalType, TlpMarking, TrustServiceClient } from '@signal-mesh/contracts';
+import { Action, ApiKeyScope, type Resource, type Signal, SignalType, TlpMarking, TrustServiceClient } from '@signal-mesh/contracts';
 import { grpcCredentials, Metadata, type ServiceError } from '@signal-mesh/transport-grpc';
+import type { OrganisationKind } from '@signal-mesh/trust-domain';
+import { organisationKinds, trustMarkings, trustSignalTypes } from '@signal-mesh/trust-event-mapping';
 import type { Logger } from '@signal-mesh/util-logging';
 
 import { fromServiceError, TrustClientError } from './errors';
 import { TtlCache } from './ttl-cache';
 
 export type PrincipalScope = 'CONTRIBUTE' | 'SUBSCRIBE' | 'ADMIN';
-export type PrincipalKind = 'PLATFORM' | 'NGO' | 'SEARCH_ENGINE' | 'HOTLINE' | 'RESEARCHER' | 'OPERATOR';
+export type PrincipalKind = OrganisationKind;
 
 /** The authenticated organisation behind an API key. */
 export interface Principal {
@@ -56,14 +58,6 @@ const API_KEY_METADATA = 'x-api-key';
 
 type Unary<Req, Res> = (request: Req, metadata: Metadata, options: { deadline: Date }, callback: (err: ServiceError | null, res: Res) => void) => unknown;
 
-const KINDS: Partial<Record<OrganisationKind, PrincipalKind>> = {
-  [OrganisationKind.ORGANISATION_KIND_PLATFORM]: 'PLATFORM',
-  [OrganisationKind.ORGANISATION_KIND_NGO]: 'NGO',
-  [OrganisationKind.ORGANISATION_KIND_SEARCH_ENGINE]: 'SEARCH_ENGINE',
-  [OrganisationKind.ORGANISATION_KIND_HOTLINE]: 'HOTLINE',
-  [OrganisationKind.ORGANISATION_KIND_RESEARCHER]: 'RESEARCHER',
-  [OrganisationKind.ORGANISATION_KIND_OPERATOR]: 'OPERATOR',
-};
 const SCOPES: Partial<Record<ApiKeyScope, PrincipalScope>> = {
   [ApiKeyScope.API_KEY_SCOPE_CONTRIBUTE]: 'CONTRIBUTE',
   [ApiKeyScope.API_KEY_SCOPE_SUBSCRIBE]: 'SUBSCRIBE',
@@ -77,18 +71,6 @@ const ACTIONS: Record<TrustAction, Action> = {
   LOOKUP: Action.ACTION_LOOKUP,
   PULL_DELISTING: Action.ACTION_PULL_DELISTING,
 };
-const TYPES: Record<NonNullable<TrustResource['signalType']>, SignalType> = {
-  'model-hash': SignalType.SIGNAL_TYPE_MODEL_HASH,
-  url: SignalType.SIGNAL_TYPE_URL,
-  'prompt-pattern': SignalType.SIGNAL_TYPE_PROMPT_PATTERN,
-};
-const MARKINGS: Record<NonNullable<TrustResource['marking']>, TlpMarking> = {
-  CLEAR: TlpMarking.TLP_MARKING_CLEAR,
-  GREEN: TlpMarking.TLP_MARKING_GREEN,
-  AMBER: TlpMarking.TLP_MARKING_AMBER,
-  AMBER_STRICT: TlpMarking.TLP_MARKING_AMBER_STRICT,
-  RED: TlpMarking.TLP_MARKING_RED,
-};
 
 type Decision = { readonly allowed: true } | { readonly allowed: false; readonly error: TrustClientError };
 
@@ -98,9 +80,9 @@ const digest = (apiKey: string): string => hash('sha256', apiKey, 'base64url');
 export function resourceToProto(resource: TrustResource): Resource {
   const sorted = (values: readonly string[] | undefined) => [...new Set(values ?? [])].sort();
   return {
-    signalType: resource.signalType ? TYPES[resource.signalType] : SignalType.SIGNAL_TYPE_UNSPECIFIED,
+    signalType: resource.signalType ? trustSignalTypes.toProto(resource.signalType) : SignalType.SIGNAL_TYPE_UNSPECIFIED,
     categories: sorted(resource.categories),
-    marking: resource.marking ? MARKINGS[resource.marking] : TlpMarking.TLP_MARKING_UNSPECIFIED,
+    marking: resource.marking ? trustMarkings.toProto(resource.marking) : TlpMarking.TLP_MARKING_UNSPECIFIED,
     sharingGroupIds: sorted(resource.sharingGroupIds),
     namedOrgIds: sorted(resource.namedOrgIds),
     ownerOrgId: resource.ownerOrgId ?? '',
@@ -144,7 +126,7 @@ export class TrustClient {
       if (!principal) throw new TrustClientError('TRUST_ERROR', 'INTERNAL', 'the trust service answered without a principal');
       return {
         orgId: principal.orgId,
-        orgKind: KINDS[principal.orgKind] ?? 'PLATFORM',
+        orgKind: organisationKinds.fromProto(principal.orgKind) ?? 'PLATFORM',
         tier: principal.tier,
         scopes: principal.scopes.map((scope) => SCOPES[scope]).filter((scope): scope is PrincipalScope => scope !== undefined),
         keyId: principal.keyId,
