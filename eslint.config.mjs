@@ -54,16 +54,18 @@ const typeConstraints = [
 
 // Every layer may use type:testing libs, but only from test files: see the no-restricted-imports rule below.
 
-/** Areas (scope:*): each may use itself and shared; the listed ones also use signals and trust. */
+/** Areas (scope:*): each may use itself and shared; the listed ones also use signals, trust and feeds. */
 const scopeConstraints = [
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:signals', onlyDependOnLibsWithTags: ['scope:signals', 'scope:shared'] },
   { sourceTag: 'scope:trust', onlyDependOnLibsWithTags: ['scope:trust', 'scope:signals', 'scope:shared'] },
+  // Feed events, cursors and filters: shared by the fan-out, the feed service and the CLI.
+  { sourceTag: 'scope:feeds', onlyDependOnLibsWithTags: ['scope:feeds', 'scope:trust', 'scope:signals', 'scope:shared'] },
   // Workspace-wide checks (tools/workspace) look at everything.
   { sourceTag: 'scope:workspace', onlyDependOnLibsWithTags: ['*'] },
   ...['ingest', 'dedup', 'fanout', 'feed', 'delisting', 'cli'].map((scope) => ({
     sourceTag: `scope:${scope}`,
-    onlyDependOnLibsWithTags: [`scope:${scope}`, 'scope:signals', 'scope:trust', 'scope:shared'],
+    onlyDependOnLibsWithTags: [`scope:${scope}`, 'scope:feeds', 'scope:signals', 'scope:trust', 'scope:shared'],
   })),
 ];
 

@@ -15,6 +15,7 @@ import {
   type SharingGroup,
   viewOf,
 } from '@signal-mesh/trust-domain';
+import { viewToProto } from '@signal-mesh/trust-event-mapping';
 import type { Logger } from '@signal-mesh/util-logging';
 
 import type { Authenticator, Caller } from './authenticator';
@@ -37,7 +38,7 @@ import {
   tierFromProto,
 } from './mapping';
 import { apiKeyEvent, entitlementsEvent, organisationEvent, sharingGroupEvent, TrustChangeKind, type TrustChangePublisher } from './trust-changes';
-import { signalStateFromProto, viewToProto } from './view-mapping';
+import { signalStateFromProto } from './view-mapping';
 
 /** The RPCs implemented; grpc-js answers UNIMPLEMENTED for the others. */
 export type ImplementedRpc =

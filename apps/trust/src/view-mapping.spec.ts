@@ -1,7 +1,8 @@
 import { type Contribution, Opinion, type Signal, SignalStatus, SignalType, TlpMarking } from '@signal-mesh/contracts';
 import { createTrustContext, type Organisation, viewOf } from '@signal-mesh/trust-domain';
+import { viewToProto } from '@signal-mesh/trust-event-mapping';
 
-import { signalStateFromProto, viewToProto } from './view-mapping';
+import { signalStateFromProto } from './view-mapping';
 
 const t = (s: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, s));
 const contribution = (c: Partial<Contribution>): Contribution => ({

@@ -4,4 +4,5 @@ export * from './errors';
 export * from './headers';
 export * from './kafka';
 export * from './producer';
+export * from './topic-reader';
 export type { Kafka } from 'kafkajs';

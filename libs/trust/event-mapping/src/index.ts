@@ -3,3 +3,4 @@ export * from './enums';
 export * from './signal-state.mapping';
 export * from './trust-change.mapping';
 export * from './trust-event-mapping.error';
+export * from './view.mapping';
