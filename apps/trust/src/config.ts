@@ -1,4 +1,5 @@
-import { env, type EnvSource, kafkaSection, loadConfig, logSection, mongoSection, otelSection, type ResolvedConfig, serviceSection } from '@signal-mesh/util-config';
+import { Topics } from '@signal-mesh/contracts';
+import { env, type EnvSource, kafkaSection, kafkaTopic, loadConfig, logSection, mongoSection, otelSection, type ResolvedConfig, serviceSection } from '@signal-mesh/util-config';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -19,6 +20,8 @@ export const trustConfigShape = {
     authFailuresPerMinute: env('TRUST_AUTH_FAILURES_PER_MINUTE', positiveInt(30)),
     /** How often aggregated key-use counts are appended to the audit log. */
     keyUseFlushMs: env('TRUST_KEY_USE_FLUSH_MS', positiveInt(60_000)),
+    /** Override for tests and side-by-side environments; production uses the catalogue name. */
+    changesTopic: env('TRUST_CHANGES_TOPIC', kafkaTopic(Topics.trustChanges.name)),
   },
 };
 

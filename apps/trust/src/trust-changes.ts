@@ -60,16 +60,19 @@ export function entitlementsEvent(orgId: string, entitlements: Entitlements, at:
 }
 
 /**
- * Publishes to trust.changes.v1 (compacted, keyed by entity id) after the MongoDB write succeeded. A failed publish
+ * Publishes to trust.changes.v1 or its configured override (compacted, keyed by entity id) after the MongoDB write succeeded. A failed publish
  * is reported to the caller (UNAVAILABLE) although the change is stored: the next change of the entity carries its
  * full state again.
  */
 export class TrustChangePublisher {
-  constructor(private readonly producer: Pick<KafkaProducer, 'send'>) {}
+  constructor(
+    private readonly producer: Pick<KafkaProducer, 'send'>,
+    private readonly topic: string = Topics.trustChanges.name,
+  ) {}
 
   async publish(event: TrustChangeEvent): Promise<void> {
     try {
-      await this.producer.send(Topics.trustChanges.name, [{ key: event.entityId, value: TrustChangeEvent.encode(event).finish() }]);
+      await this.producer.send(this.topic, [{ key: event.entityId, value: TrustChangeEvent.encode(event).finish() }]);
     } catch (err) {
       throw Object.assign(new TrustServiceError('TRUST_EVENT_NOT_PUBLISHED', 'the change is stored but its event could not be published; retry'), { cause: err });
     }

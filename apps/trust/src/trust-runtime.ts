@@ -52,7 +52,7 @@ export class TrustRuntime implements ServiceRuntime {
     this.repos = repos;
     const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId ?? config.service.name, logger });
     this.producer = await KafkaProducer.connect(kafka, logger);
-    const publisher = new TrustChangePublisher(this.producer);
+    const publisher = new TrustChangePublisher(this.producer, this.config.trust.changesTopic);
     await ensureOperator(config.trust.operatorKeyFile, { repos, publisher, logger, now: this.now });
 
     const throttle = new FailureThrottle({ burst: config.trust.authFailureBurst, perMinute: config.trust.authFailuresPerMinute });

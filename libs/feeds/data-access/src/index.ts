@@ -1,1 +1,2 @@
-export {};
+export * from './fanout-state.repository';
+export * from './subscription.repository';

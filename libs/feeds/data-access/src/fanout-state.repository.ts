@@ -1,0 +1,2 @@
+// Owned by the fan-out work: FanoutStateRepository (collection fanout_signals).
+export {};

@@ -1,0 +1,2 @@
+// Owned by the feed work: SubscriptionRepository (collection feed_subscriptions).
+export {};
