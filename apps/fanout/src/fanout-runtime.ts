@@ -2,7 +2,7 @@ import { MongoConnection } from '@signal-mesh/data-access-mongo';
 import type { ServiceReadiness, ServiceRuntime } from '@signal-mesh/feature-service';
 import { FanoutStateRepository } from '@signal-mesh/feeds-data-access';
 import { GrpcServer } from '@signal-mesh/transport-grpc';
-import { createKafka, type Kafka, KafkaConsumerRunner, KafkaProducer } from '@signal-mesh/transport-kafka';
+import { committedOffsets, createKafka, KafkaConsumerRunner, KafkaProducer } from '@signal-mesh/transport-kafka';
 import { loadTrustSnapshot } from '@signal-mesh/trust-follower';
 import type { Logger } from '@signal-mesh/util-logging';
 
@@ -14,19 +14,6 @@ export type FanoutReadiness = ServiceReadiness & {
   mongo: boolean;
   consumer: boolean;
 };
-
-/** The group's committed offsets on `topic` (partitions without a commit are left out). */
-export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, string>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const answer = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const partitions = answer.find((t) => t.topic === topic)?.partitions ?? [];
-    return new Map(partitions.filter((p) => BigInt(p.offset) >= 0n).map((p) => [p.partition, p.offset]));
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /**
  * The fan-out service outside any framework. start(): MongoDB, Kafka producer, the trust snapshot rebuilt up to the

@@ -47,3 +47,16 @@ export async function consumerLag(kafka: Kafka, groupId: string, topics: readonl
     await admin.disconnect();
   }
 }
+
+/** The group's committed offsets on `topic` (partitions without a commit are left out). */
+export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, string>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const answer = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const partitions = answer.find((t) => t.topic === topic)?.partitions ?? [];
+    return new Map(partitions.filter((p) => BigInt(p.offset) >= 0n).map((p) => [p.partition, p.offset]));
+  } finally {
+    await admin.disconnect();
+  }
+}
