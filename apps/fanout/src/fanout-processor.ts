@@ -2,7 +2,7 @@ import type { Signal } from '@signal-mesh/contracts';
 import { feedEventFromChange } from '@signal-mesh/feeds-event-mapping';
 import { decodeState, recordFromStateEvent } from '@signal-mesh/signals-event-mapping';
 import { type BatchResults, type ConsumedRecord, PermanentError, type RecordHeaders } from '@signal-mesh/transport-kafka';
-import { type Organisation, type SignalState, type TrustContext, type TrustSnapshot, type ViewChange, viewChanges, viewFingerprint, viewOf } from '@signal-mesh/trust-domain';
+import { type Organisation, type SignalState, type TrustContext, type TrustSnapshot, type ViewChange, viewChanges, viewOf, viewsDiffer } from '@signal-mesh/trust-domain';
 import { signalStateFromRecord } from '@signal-mesh/trust-event-mapping';
 import { trustChangeFromRecord } from '@signal-mesh/trust-follower';
 import type { Logger } from '@signal-mesh/util-logging';
@@ -266,7 +266,7 @@ function trustViewChanges(viewers: readonly Viewer[], state: SignalState, before
     }
     const previous = viewer.before ? viewOf(viewer.before, state, before) : undefined;
     const next = viewOf(viewer.after, state, after);
-    if (viewFingerprint(previous) === viewFingerprint(next)) continue;
+    if (!viewsDiffer(previous, next)) continue;
     if (next) changes.push({ orgId: viewer.orgId, kind: 'UPSERT', view: next });
     else if (previous) changes.push({ orgId: viewer.orgId, kind: 'RETRACT', reason: 'NO_LONGER_VISIBLE' });
   }

@@ -1,6 +1,6 @@
 import type { TrustContext } from './context';
 import type { Organisation, Purpose, SignalState } from './model';
-import { type SignalView, viewFingerprint, viewOf } from './view';
+import { type SignalView, viewOf, viewsDiffer } from './view';
 import { isLive } from './visibility';
 
 /** Why a signal left a view, derived only from the contributions that organisation could see. */
@@ -27,7 +27,7 @@ export function viewChanges(orgs: Iterable<Organisation>, before: ViewSide, afte
   for (const org of orgs) {
     const previous = before.state ? viewOf(org, before.state, before.ctx, purpose) : undefined;
     const next = after.state ? viewOf(org, after.state, after.ctx, purpose) : undefined;
-    if (viewFingerprint(previous) === viewFingerprint(next)) continue;
+    if (!viewsDiffer(previous, next)) continue;
     if (next) changes.push({ orgId: org.orgId, kind: 'UPSERT', view: next });
     else if (previous) changes.push({ orgId: org.orgId, kind: 'RETRACT', reason: retractReason(previous, after) });
   }

@@ -187,6 +187,21 @@ describe(viewFingerprint.name, () => {
     expect(viewsDiffer(viewOf(hotline1, state, ctx), viewOf(hotline1, hiddenChange, ctx))).toBe(true);
   });
 
+  it('compares like the fingerprint: dates by instant, an unset field like an absent one, list order counts', () => {
+    const base = view as SignalView;
+    const same = { ...base, firstSeenAt: new Date(base.firstSeenAt.getTime()), contributions: base.contributions.map((c) => ({ ...c, validUntil: undefined })) };
+    const variants: SignalView[] = [
+      same,
+      { ...base, updatedAt: new Date(base.updatedAt.getTime() + 1) },
+      { ...base, categories: [...base.categories].reverse() },
+      { ...base, aggregates: { ...base.aggregates, confidence: base.aggregates.confidence + 1 } },
+      { ...base, contributions: base.contributions.slice(1) },
+    ];
+    for (const variant of variants) expect(viewsDiffer(base, variant)).toBe(viewFingerprint(base) !== viewFingerprint(variant));
+    expect(viewsDiffer(base, same)).toBe(false);
+    expect(variants.slice(1).every((variant) => viewsDiffer(base, variant))).toBe(true);
+  });
+
   it('treats "no view" as its own value, so losing a view is a change', () => {
     expect(viewFingerprint(undefined)).toBe(NO_VIEW_FINGERPRINT);
     expect(viewsDiffer(view, undefined)).toBe(true);

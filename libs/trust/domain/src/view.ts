@@ -105,8 +105,27 @@ export function viewFingerprint(view: SignalView | undefined): string {
   return view === undefined ? NO_VIEW_FINGERPRINT : hash('sha256', canonicalJson(view), 'hex');
 }
 
+/**
+ * Whether two views differ, with the fingerprint's notion of equality (dates by instant, unset = absent) but without
+ * hashing: the fan-out compares two views per organisation and state change, and SHA-256 over canonical JSON costs
+ * ~6x a view computation.
+ */
 export function viewsDiffer(a: SignalView | undefined, b: SignalView | undefined): boolean {
-  return viewFingerprint(a) !== viewFingerprint(b);
+  return !sameValue(a, b);
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  }
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
+  for (const key of keys) if (!sameValue(left[key], right[key])) return false;
+  return true;
 }
 
 /** Canonical JSON; undefined properties are omitted, so an unset field and an absent one fingerprint alike. */
