@@ -23,11 +23,13 @@ const RETRACT_REASONS: Readonly<Record<DomainRetractReason, RetractReason>> = {
  * from: a view keeps each visible contribution's other fields (evidence note, refs) from it, never anything hidden.
  */
 export function feedEventFromChange(change: ViewChange, state: Signal, emittedAt: Date): FeedEvent {
+  // A literal, not FeedEvent.fromPartial: the fan-out builds one per organisation and state change, and fromPartial
+  // deep-copies the view a second time.
   const base = { orgId: change.orgId, signalId: state.signalId, signalType: state.type, canonicalValue: state.canonicalValue, cursor: '', emittedAt };
   if (change.kind === 'UPSERT') {
-    return FeedEvent.fromPartial({ ...base, kind: FeedEventKind.FEED_EVENT_KIND_UPSERT, view: viewToProto(change.view, state) });
+    return { ...base, kind: FeedEventKind.FEED_EVENT_KIND_UPSERT, view: viewToProto(change.view, state), retractReason: RetractReason.RETRACT_REASON_UNSPECIFIED };
   }
-  return FeedEvent.fromPartial({ ...base, kind: FeedEventKind.FEED_EVENT_KIND_RETRACT, retractReason: RETRACT_REASONS[change.reason] });
+  return { ...base, kind: FeedEventKind.FEED_EVENT_KIND_RETRACT, view: undefined, retractReason: RETRACT_REASONS[change.reason] };
 }
 
 export function encodeFeedEvent(event: FeedEvent): Uint8Array {
