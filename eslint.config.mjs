@@ -63,10 +63,12 @@ const scopeConstraints = [
   { sourceTag: 'scope:feeds', onlyDependOnLibsWithTags: ['scope:feeds', 'scope:trust', 'scope:signals', 'scope:shared'] },
   // Workspace-wide checks (tools/workspace) look at everything.
   { sourceTag: 'scope:workspace', onlyDependOnLibsWithTags: ['*'] },
-  ...['ingest', 'dedup', 'fanout', 'feed', 'delisting', 'cli'].map((scope) => ({
+  ...['ingest', 'dedup', 'fanout', 'feed', 'delisting'].map((scope) => ({
     sourceTag: `scope:${scope}`,
     onlyDependOnLibsWithTags: [`scope:${scope}`, 'scope:feeds', 'scope:signals', 'scope:trust', 'scope:shared'],
   })),
+  // The CLI also verifies delisting manifests with the delisting domain's rules.
+  { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:cli', 'scope:delisting', 'scope:feeds', 'scope:signals', 'scope:trust', 'scope:shared'] },
 ];
 
 // Each lib exposes one index.ts: no deep imports into another project.

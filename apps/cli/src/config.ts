@@ -1,4 +1,4 @@
-import { type EnvSource, loadConfig, mongoSection, type ResolvedConfig, secret } from '@signal-mesh/util-config';
+import { env, type EnvSource, loadConfig, mongoSection, type ResolvedConfig, secret } from '@signal-mesh/util-config';
 import { z } from 'zod';
 
 /** What the audit commands read from the environment: MONGODB_URI, MONGODB_DATABASE (default 'signalmesh'). */
@@ -16,4 +16,20 @@ export function loadAuditConfig(source?: EnvSource): AuditConfig {
 
 export function loadAdminConfig(source?: EnvSource): AdminConfig {
   return loadConfig(adminConfigShape, source);
+}
+
+export const DEFAULT_FEED_ADDRESS = '127.0.0.1:50065';
+
+/**
+ * What the feed commands (subscribe, lookup, subscription) read from the environment: SIGNAL_MESH_FEED_ADDRESS
+ * (host:port, like SIGNAL_MESH_INGEST for submit) and SIGNAL_MESH_API_KEY (optional; else --key-file).
+ */
+export const feedConfigShape = {
+  feed: env('SIGNAL_MESH_FEED_ADDRESS', z.string().regex(/^[^\s/]+:\d{1,5}$/, 'must be host:port').default(DEFAULT_FEED_ADDRESS)),
+  apiKey: secret('SIGNAL_MESH_API_KEY', z.string().min(1).optional()),
+};
+export type FeedConfig = ResolvedConfig<typeof feedConfigShape>;
+
+export function loadFeedConfig(source?: EnvSource): FeedConfig {
+  return loadConfig(feedConfigShape, source);
 }

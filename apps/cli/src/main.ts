@@ -4,7 +4,12 @@ import { adminCommand, type ConnectTrustAdmin } from './commands/admin.command';
 import { auditCommand, type OpenAuditLog } from './commands/audit.command';
 import { canonicalizeCommand } from './commands/canonicalize.command';
 import { fingerprintCommand } from './commands/fingerprint.command';
+import { lookupCommand } from './commands/lookup.command';
 import { type ConnectIngest, submitCommand } from './commands/submit.command';
+import { type StopSignals, subscribeCommand } from './commands/subscribe.command';
+import type { Backoff } from './commands/subscribe-follow';
+import { subscriptionCommand } from './commands/subscription.command';
+import type { ConnectFeed } from './commands/subscription-client';
 import { type CliIo, processIo } from './io';
 
 /** What the commands connect to; tests pass fakes. */
@@ -12,6 +17,10 @@ export interface CliDeps {
   openAuditLog?: OpenAuditLog;
   connectTrustAdmin?: ConnectTrustAdmin;
   connectIngest?: ConnectIngest;
+  connectFeed?: ConnectFeed;
+  /** subscribe: what stops it (default SIGINT / SIGTERM) and its reconnect backoff. */
+  stopSignals?: StopSignals;
+  feedBackoff?: Backoff;
 }
 
 /** Every command below `command`, itself included. */
@@ -23,9 +32,18 @@ function allCommands(command: Command): Command[] {
 export function buildProgram(io: CliIo, setExitCode: (code: number) => void, deps: CliDeps = {}): Command {
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const program = new Command('signal-mesh')
-    .description('Signal Mesh command line: canonicalize signals, fingerprint model files, submit signals, verify the audit log, administer the mesh')
+    .description('Signal Mesh command line: canonicalize signals, fingerprint model files, submit signals, follow and query the feed, verify the audit log, administer the mesh')
     .version('0.1.0');
-  for (const command of [canonicalizeCommand(io, setExitCode), fingerprintCommand(io, setExitCode), submitCommand(io, setExitCode, deps.connectIngest), auditCommand(io, setExitCode, deps.openAuditLog), adminCommand(io, setExitCode, deps.connectTrustAdmin)]) {
+  for (const command of [
+    canonicalizeCommand(io, setExitCode),
+    fingerprintCommand(io, setExitCode),
+    submitCommand(io, setExitCode, deps.connectIngest),
+    auditCommand(io, setExitCode, deps.openAuditLog),
+    adminCommand(io, setExitCode, deps.connectTrustAdmin),
+    subscribeCommand(io, setExitCode, { connect: deps.connectFeed, stopSignals: deps.stopSignals, backoff: deps.feedBackoff }),
+    lookupCommand(io, setExitCode, deps.connectFeed),
+    subscriptionCommand(io, setExitCode, deps.connectFeed),
+  ]) {
     program.addCommand(command);
   }
   // addCommand() does not pass settings down: every command, at any depth, gets the same output and help-on-error.

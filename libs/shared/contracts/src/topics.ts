@@ -58,7 +58,7 @@ export function deadLetterTopicName(topic: string): string {
 /** Every topic to create, dead-letter topics of the consumed ones included. */
 export function allTopicSpecs(): TopicSpec[] {
   const base: TopicSpec[] = Object.values(Topics);
-  const consumed = [Topics.submissions, Topics.signalState, Topics.trustChanges];
+  const consumed = [Topics.submissions, Topics.signalState, Topics.trustChanges, Topics.feeds];
   const dlqs: TopicSpec[] = consumed.map((t) => ({
     name: deadLetterTopicName(t.name),
     partitions: 1,

@@ -1,0 +1,3 @@
+export * from './delisting.repository';
+export * from './errors';
+export * from './keys';
