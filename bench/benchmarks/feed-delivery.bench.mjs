@@ -69,8 +69,8 @@ function pacedSubmit(client, apiKey, items, rate, sentAt) {
     const call = client.submitStream(metadataFor(apiKey));
     const accepted = new Map();
     call.on('data', (res) => {
-      if (res.outcome?.$case === 'accepted') accepted.set(res.outcome.accepted.signalId, res.outcome.accepted.contributionId);
-      else reject(new Error(`rejected: ${JSON.stringify(res.outcome?.rejected)}`));
+      if (res.outcome?.$case === 'accepted') accepted.set(res.outcome.value.signalId, res.outcome.value.contributionId);
+      else reject(new Error(`rejected: ${JSON.stringify(res.outcome?.value)}`));
     });
     call.on('error', reject);
     call.on('end', () => resolve(accepted));

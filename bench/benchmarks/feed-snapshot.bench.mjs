@@ -55,7 +55,7 @@ function readSnapshot(client, apiKey) {
       if (res.item?.$case === 'view') {
         views++;
         first ??= res;
-      } else if (res.item?.$case === 'end') end = res.item.end;
+      } else if (res.item?.$case === 'end') end = res.item.value;
     });
     call.on('error', reject);
     call.on('end', () => (end ? resolve({ views, first, end }) : reject(new Error('snapshot ended without its end marker'))));
@@ -68,10 +68,10 @@ async function bareServer(template, count) {
   server.addService(FeedServiceService, {
     snapshot: async (call) => {
       for (let n = 0; n < count; n++) {
-        const view = { ...template.item.view, signalId: `sig_bare_${n}`, canonicalValue: `https://bare-${n}.example.test/` };
-        if (!call.write({ item: { $case: 'view', view } })) await new Promise((r) => call.once('drain', r));
+        const view = { ...template.item.value, signalId: `sig_bare_${n}`, canonicalValue: `https://bare-${n}.example.test/` };
+        if (!call.write({ item: { $case: 'view', value: view } })) await new Promise((r) => call.once('drain', r));
       }
-      call.write({ item: { $case: 'end', end: { cursor: 'bare', signalCount: count } } });
+      call.write({ item: { $case: 'end', value: { cursor: 'bare', signalCount: String(count) } } });
       call.end();
     },
   });

@@ -78,6 +78,27 @@ export class SignalRepository extends MongoRepository<SignalDocument> {
     return docs.map(fromDocument);
   }
 
+  /**
+   * Every stored record, in signal id order, `batchSize` per query: `_id > last` pages sorted by _id (FerretDB serves
+   * only the _id index), so no cursor stays open between pages and a long scan never times out on the server. Records
+   * written during the scan may or may not appear (the feed's snapshot tails the feed from before it began).
+   */
+  async *scan(batchSize = 500): AsyncGenerator<SignalRecord, void, undefined> {
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
+    let last: string | undefined;
+    for (;;) {
+      const docs = await this.collection
+        .find(last === undefined ? {} : { _id: { $gt: last } })
+        .sort({ _id: 1 })
+        .limit(batchSize)
+        .toArray();
+      for (const doc of docs) yield fromDocument(doc);
+      const tail = docs.at(-1);
+      if (!tail || docs.length < batchSize) return;
+      last = tail._id;
+    }
+  }
+
   async count(): Promise<number> {
     return this.collection.countDocuments({});
   }
