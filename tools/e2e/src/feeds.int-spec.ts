@@ -6,12 +6,17 @@ import {
   FeedEventKind,
   FeedServiceClient,
   IngestServiceClient,
+  LookupRequest,
   type LookupResponse,
+  RemoveGroupMemberRequest,
   RetractReason,
+  RevokeRequest,
   SignalType,
+  SnapshotRequest,
   type SnapshotResponse,
   SubmitRequest,
   type SubmitResponse,
+  SubscribeRequest,
   TlpMarking,
   Topics,
   UrlMatchScope,
@@ -70,7 +75,7 @@ describe('feeds end to end: submit → ingest → dedup → fan-out → feed, un
     );
 
   function subscribe(org: TestOrg, cursor = ''): Subscription {
-    const stream = feed.subscribe({ cursor }, metadataFor(org.key));
+    const stream = feed.subscribe(SubscribeRequest.fromPartial({ cursor }), metadataFor(org.key));
     const subscription: Subscription = { events: [], call: stream };
     stream.on('data', (res: { event?: FeedEvent }) => {
       if (res.event) subscription.events.push(res.event);
@@ -85,7 +90,7 @@ describe('feeds end to end: submit → ingest → dedup → fan-out → feed, un
   function snapshot(org: TestOrg): Promise<SnapshotResponse[]> {
     return new Promise((resolve, reject) => {
       const out: SnapshotResponse[] = [];
-      const stream = feed.snapshot({}, metadataFor(org.key));
+      const stream = feed.snapshot(SnapshotRequest.fromPartial({}), metadataFor(org.key));
       stream.on('data', (res: SnapshotResponse) => out.push(res));
       stream.on('error', reject);
       stream.on('end', () => resolve(out));
@@ -155,15 +160,17 @@ describe('feeds end to end: submit → ingest → dedup → fan-out → feed, un
     expect(views.map((v) => v.signalId)).toEqual([ids.green]);
     expect(views[0]?.aggregates?.contributorCount).toBe(1);
     expect(outsiderSnapshot.at(-1)?.item).toMatchObject({ $case: 'end', value: { signalCount: '1' } });
-    const lookupRed = await call<LookupResponse>(feed, 'lookup', { signal: { type: SignalType.SIGNAL_TYPE_URL, value: `HTTPS://RED-${salt}.nudify.example.test/`, urlMatchScope: UrlMatchScope.URL_MATCH_SCOPE_HOST } }, outsider.key).catch((err: ServiceError) => err);
+    // Spelled differently from the submission: the lookup canonicalizes first.
+    const redLookup = LookupRequest.fromPartial({ signal: { type: SignalType.SIGNAL_TYPE_URL, value: `HTTPS://RED-${salt}.nudify.example.test/`, urlMatchScope: UrlMatchScope.URL_MATCH_SCOPE_HOST } });
+    const lookupRed = await call<LookupResponse>(feed, 'lookup', redLookup, outsider.key).catch((err: ServiceError) => err);
     expect((lookupRed as ServiceError).code).toBe(status.NOT_FOUND);
-    const memberLookup = await call<LookupResponse>(feed, 'lookup', { signal: { type: SignalType.SIGNAL_TYPE_URL, value: `HTTPS://RED-${salt}.nudify.example.test/`, urlMatchScope: UrlMatchScope.URL_MATCH_SCOPE_HOST } }, member.key);
+    const memberLookup = await call<LookupResponse>(feed, 'lookup', redLookup, member.key);
     expect(memberLookup.view?.signalId).toBe(ids.red);
 
     // Revoking the only GREEN contribution retracts it for everyone who saw it.
-    await call(ingest, 'revoke', { contributionId: green.result?.contributionId, reason: 'e2e' }, contributor.key).catch(async () => {
+    await call(ingest, 'revoke', RevokeRequest.fromPartial({ contributionId: green.result?.contributionId, reason: 'e2e' }), contributor.key).catch(async () => {
       // Revoke right after submit can race dedup's store (CONTRIBUTION_NOT_FOUND): retry once it is stored.
-      await eventually(() => call(ingest, 'revoke', { contributionId: green.result?.contributionId, reason: 'e2e' }, contributor.key).then(() => true, () => undefined), { what: 'revoke' });
+      await eventually(() => call(ingest, 'revoke', RevokeRequest.fromPartial({ contributionId: green.result?.contributionId, reason: 'e2e' }), contributor.key).then(() => true, () => undefined), { what: 'revoke' });
     });
     for (const s of [memberFeed, outsiderFeed]) {
       const retract = await eventually(async () => eventFor(s, ids.green, FeedEventKind.FEED_EVENT_KIND_RETRACT), { what: 'GREEN RETRACT', timeoutMs: 60_000 });
@@ -171,7 +178,7 @@ describe('feeds end to end: submit → ingest → dedup → fan-out → feed, un
     }
 
     // Leaving the sharing group retracts the AMBER signal for the member, and only for it.
-    await trust.rpc('removeGroupMember', { groupId, orgId: member.orgId });
+    await trust.rpc('removeGroupMember', RemoveGroupMemberRequest.fromPartial({ groupId, orgId: member.orgId }));
     const lost = await eventually(async () => eventFor(memberFeed, ids.amber, FeedEventKind.FEED_EVENT_KIND_RETRACT), { what: 'AMBER RETRACT', timeoutMs: 60_000 });
     expect(lost.retractReason).toBe(RetractReason.RETRACT_REASON_NO_LONGER_VISIBLE);
     expect(outsiderFeed.events.some((e) => e.signalId !== ids.green)).toBe(false);
@@ -194,13 +201,13 @@ describe('feeds end to end: submit → ingest → dedup → fan-out → feed, un
 
   it('refuses a caller without a key and a cursor it did not issue, with coded errors', async () => {
     const noKey = await new Promise<ServiceError>((resolve) => {
-      const stream = feed.subscribe({ cursor: '' }, new Metadata());
+      const stream = feed.subscribe(SubscribeRequest.fromPartial({}), new Metadata());
       stream.on('data', () => undefined);
       stream.on('error', resolve);
     });
     expect(noKey.code).toBe(status.UNAUTHENTICATED);
     const badCursor = await new Promise<ServiceError>((resolve) => {
-      const stream = feed.subscribe({ cursor: 'not-a-cursor' }, metadataFor(member.key));
+      const stream = feed.subscribe(SubscribeRequest.fromPartial({ cursor: 'not-a-cursor' }), metadataFor(member.key));
       stream.on('data', () => undefined);
       stream.on('error', resolve);
     });
