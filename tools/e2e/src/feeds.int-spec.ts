@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import {
   ApiKeyScope,
@@ -21,7 +25,7 @@ import {
   Topics,
   UrlMatchScope,
 } from '@signal-mesh/contracts';
-import { eventually, integrationEnv, type ServiceProcess, startServiceProcess, startTrustFixture, testLogger, type TestOrg, type TrustFixture, uniqueName } from '@signal-mesh/testing';
+import { eventually, integrationEnv, REPO_ROOT, type ServiceProcess, startServiceProcess, startTrustFixture, testLogger, type TestOrg, type TrustFixture, uniqueName } from '@signal-mesh/testing';
 import { grpcCredentials, GrpcStatus as status, Metadata, readErrorDetail, type ServiceError } from '@signal-mesh/transport-grpc';
 import { createKafka, ensureTopics } from '@signal-mesh/transport-kafka';
 
@@ -96,6 +100,21 @@ describe('feeds end to end: submit → ingest → dedup → fan-out → feed, un
       stream.on('end', () => resolve(out));
     });
   }
+
+  /** The real `signal-mesh` CLI with the organisation's key in the environment, as a platform would run it. */
+  function cli(org: TestOrg, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    const bin = join(REPO_ROOT, 'apps', 'cli', 'bin', 'signal-mesh.cjs');
+    const feedAddress = (services[2] as ServiceProcess).grpcAddress;
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args, '--feed', feedAddress], { cwd, env: { ...process.env, SIGNAL_MESH_API_KEY: org.key }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    });
+  }
+  const jsonLines = (text: string) => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
 
   const eventFor = (s: Subscription, signalId: string, kind: FeedEventKind) => s.events.find((e) => e.signalId === signalId && e.kind === kind);
 
@@ -214,4 +233,30 @@ describe('feeds end to end: submit → ingest → dedup → fan-out → feed, un
     expect(badCursor.code).toBe(status.INVALID_ARGUMENT);
     expect(readErrorDetail(badCursor)?.code).toBe('INVALID_CURSOR');
   });
+
+  it('lets a platform follow its feed with the CLI: snapshot first, then resume from the saved cursor; lookup by value', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'e2e-cli-feed-'));
+    const first = await submit(`https://cli-a-${salt}.nudify.example.test/`, TlpMarking.TLP_MARKING_GREEN);
+    await eventually(() => cli(outsider, ['lookup', '--type', 'url', '--scope', 'host', `https://cli-a-${salt}.nudify.example.test/`], dir).then((r) => (r.code === 0 ? r : undefined)), { what: 'the signal to be visible', timeoutMs: 60_000 });
+
+    const snapshot = await cli(outsider, ['subscribe', '--snapshot', '--idle-exit-ms', '2000'], dir);
+    expect(snapshot.code).toBe(0);
+    const lines = jsonLines(snapshot.stdout);
+    expect(lines.filter((l) => l['kind'] === 'SNAPSHOT').map((l) => l['signalId'])).toContain(first.result?.signalId);
+    expect(lines.some((l) => l['kind'] === 'SNAPSHOT_END')).toBe(true);
+    const saved = JSON.parse(await readFile(join(dir, '.signal-mesh', 'subscribe-state.json'), 'utf8')) as { cursor: string };
+    expect(saved.cursor.length).toBeGreaterThan(0);
+
+    // Produced while no CLI runs: the next run resumes from the state file and prints it.
+    const second = await submit(`https://cli-b-${salt}.nudify.example.test/`, TlpMarking.TLP_MARKING_GREEN);
+    const resumed = await eventually(
+      () => cli(outsider, ['subscribe', '--idle-exit-ms', '3000'], dir).then((r) => (jsonLines(r.stdout).some((l) => l['signalId'] === second.result?.signalId) ? r : undefined)),
+      { what: 'the resumed CLI to print the new signal', timeoutMs: 60_000 },
+    );
+    expect(resumed.code).toBe(0);
+    expect(jsonLines(resumed.stdout).find((l) => l['signalId'] === second.result?.signalId)).toMatchObject({ kind: 'UPSERT', type: 'url' });
+
+    const hidden = await cli(outsider, ['lookup', '--type', 'url', '--scope', 'host', `https://red-${salt}.nudify.example.test/`], dir);
+    expect(hidden.code).toBe(3);
+  }, 180_000);
 });
