@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 const { ApiKeyScope, FeedEventKind, FeedServiceClient, IngestServiceClient, SignalType, SubmitStreamRequest, TlpMarking, Topics, UrlMatchScope } = require('@signal-mesh/contracts');
 const { canonicalizeSignal } = require('@signal-mesh/signals-domain');
 const { startServiceProcess, startTrustFixture } = require('@signal-mesh/testing');
-const { grpcCredentials, Metadata } = require('@grpc/grpc-js');
+const { grpcCredentials, Metadata } = require('@signal-mesh/transport-grpc');
 const { createKafka, ensureTopics } = require('@signal-mesh/transport-kafka');
 const { createLogger } = require('@signal-mesh/util-logging');
 

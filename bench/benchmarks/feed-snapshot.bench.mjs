@@ -16,7 +16,8 @@ const { MongoConnection } = require('@signal-mesh/data-access-mongo');
 const { applySubmission, canonicalizeSignal, detailsOf } = require('@signal-mesh/signals-domain');
 const { SignalRepository } = require('@signal-mesh/signals-data-access');
 const { startServiceProcess, startTrustFixture } = require('@signal-mesh/testing');
-const { grpcCredentials, Metadata, Server, ServerCredentials } = require('@grpc/grpc-js');
+const { Server, ServerCredentials } = require('@grpc/grpc-js');
+const { grpcCredentials, Metadata } = require('@signal-mesh/transport-grpc');
 const { createKafka, ensureTopics } = require('@signal-mesh/transport-kafka');
 const { createLogger } = require('@signal-mesh/util-logging');
 

@@ -33,3 +33,19 @@ export type FeedConfig = ResolvedConfig<typeof feedConfigShape>;
 export function loadFeedConfig(source?: EnvSource): FeedConfig {
   return loadConfig(feedConfigShape, source);
 }
+
+export const DEFAULT_DELISTING_URL = 'http://127.0.0.1:8066';
+
+/**
+ * What `delisting pull` reads from the environment: SIGNAL_MESH_DELISTING_URL (the delisting service's HTTP base URL)
+ * and SIGNAL_MESH_API_KEY (optional; else --key-file).
+ */
+export const delistingConfigShape = {
+  delistingUrl: env('SIGNAL_MESH_DELISTING_URL', z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL').default(DEFAULT_DELISTING_URL)),
+  apiKey: secret('SIGNAL_MESH_API_KEY', z.string().min(1).optional()),
+};
+export type DelistingConfig = ResolvedConfig<typeof delistingConfigShape>;
+
+export function loadDelistingConfig(source?: EnvSource): DelistingConfig {
+  return loadConfig(delistingConfigShape, source);
+}

@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { adminCommand, type ConnectTrustAdmin } from './commands/admin.command';
 import { auditCommand, type OpenAuditLog } from './commands/audit.command';
 import { canonicalizeCommand } from './commands/canonicalize.command';
+import { delistingCommand } from './commands/delisting.command';
+import type { DelistingHttp } from './commands/delisting-http';
 import { fingerprintCommand } from './commands/fingerprint.command';
 import { lookupCommand } from './commands/lookup.command';
 import { type ConnectIngest, submitCommand } from './commands/submit.command';
@@ -21,6 +23,8 @@ export interface CliDeps {
   /** subscribe: what stops it (default SIGINT / SIGTERM) and its reconnect backoff. */
   stopSignals?: StopSignals;
   feedBackoff?: Backoff;
+  /** delisting pull: the HTTP transport (tests count requests and bytes). */
+  delistingHttp?: DelistingHttp;
 }
 
 /** Every command below `command`, itself included. */
@@ -32,7 +36,7 @@ function allCommands(command: Command): Command[] {
 export function buildProgram(io: CliIo, setExitCode: (code: number) => void, deps: CliDeps = {}): Command {
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const program = new Command('signal-mesh')
-    .description('Signal Mesh command line: canonicalize signals, fingerprint model files, submit signals, follow and query the feed, verify the audit log, administer the mesh')
+    .description('Signal Mesh command line: canonicalize signals, fingerprint model files, submit signals, follow and query the feed, verify the audit log, pull delisting lists, administer the mesh')
     .version('0.1.0');
   for (const command of [
     canonicalizeCommand(io, setExitCode),
@@ -43,6 +47,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void, dep
     subscribeCommand(io, setExitCode, { connect: deps.connectFeed, stopSignals: deps.stopSignals, backoff: deps.feedBackoff }),
     lookupCommand(io, setExitCode, deps.connectFeed),
     subscriptionCommand(io, setExitCode, deps.connectFeed),
+    delistingCommand(io, setExitCode, deps.delistingHttp),
   ]) {
     program.addCommand(command);
   }

@@ -127,12 +127,28 @@ export class FanoutStateRepository extends MongoRepository<FanoutStateDocument> 
     return this.collection.countDocuments({});
   }
 
-  /** Records the states whose feed events are about to be produced (replacing whatever was in flight before). */
+  /**
+   * Records the states whose feed events are about to be produced (replacing whatever was in flight before). Inserts
+   * first: the collection is empty between chunks, and on FerretDB an insert costs a fraction of an upsert statement;
+   * only ids a crash left behind are replaced.
+   */
   async recordInFlight(states: readonly FanoutState[]): Promise<void> {
     const docs = newestPerSignal(states).map(toDocument);
-    for (let i = 0; i < docs.length; i += STATEMENTS_PER_COMMAND) {
+    const leftovers: FanoutStateDocument[] = [];
+    try {
+      if (docs.length > 0) await this.inFlightCollection.insertMany(docs, { ordered: false });
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError) || err.result?.getWriteConcernError()) throw err;
+      const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      if (!writeErrors.every((e) => isDuplicateKey(e))) throw err;
+      for (const e of writeErrors) {
+        const doc = docs[e.index];
+        if (doc) leftovers.push(doc);
+      }
+    }
+    for (let i = 0; i < leftovers.length; i += STATEMENTS_PER_COMMAND) {
       await this.inFlightCollection.bulkWrite(
-        docs.slice(i, i + STATEMENTS_PER_COMMAND).map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
+        leftovers.slice(i, i + STATEMENTS_PER_COMMAND).map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
         { ordered: false },
       );
     }
