@@ -48,13 +48,18 @@ const metadataFor = (apiKey) => {
 /** One live Subscribe stream; records the first UPSERT and the first RETRACT time per signal. */
 function subscribe(client, apiKey) {
   const upserts = new Map();
+  const emitted = new Map();
   const retracts = new Map();
   const call = client.subscribe({ cursor: '' }, metadataFor(apiKey));
-  const state = { upserts, retracts, error: undefined, cancel: () => call.cancel() };
+  const state = { upserts, emitted, retracts, error: undefined, cancel: () => call.cancel() };
   call.on('data', (res) => {
     const now = performance.now();
     const e = res.event;
-    if (e.kind === FeedEventKind.FEED_EVENT_KIND_UPSERT && !upserts.has(e.signalId)) upserts.set(e.signalId, now);
+    if (e.kind === FeedEventKind.FEED_EVENT_KIND_UPSERT && !upserts.has(e.signalId)) {
+      upserts.set(e.signalId, now);
+      // Wall clock of the fan-out's emit, to split the latency into "until fanned out" and "feed delivery".
+      emitted.set(e.signalId, e.emittedAt.getTime() - (Date.now() - now));
+    }
     else if (e.kind === FeedEventKind.FEED_EVENT_KIND_RETRACT && !retracts.has(e.signalId)) retracts.set(e.signalId, now);
   });
   call.on('error', (err) => {
@@ -167,6 +172,10 @@ export default {
       const p50 = percentile(latencies, 50);
       const p99 = percentile(latencies, 99);
       ctx.log(`delivery: ${latencies.length} deliveries, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${latencies.at(-1).toFixed(1)} ms`);
+      // Same clock on both sides (this machine); performance.now() and Date.now() differ by a constant.
+      const toEmit = subscriptions.flatMap((s) => items.map((d) => s.emitted.get(d.signalId) - sentAt.get(d.signalId))).sort((a, b) => a - b);
+      const toDeliver = subscriptions.flatMap((s) => items.map((d) => s.upserts.get(d.signalId) - s.emitted.get(d.signalId))).sort((a, b) => a - b);
+      ctx.log(`  submit → fanned out p50 ${percentile(toEmit, 50).toFixed(1)} ms, p99 ${percentile(toEmit, 99).toFixed(1)} ms; fanned out → delivered p50 ${percentile(toDeliver, 50).toFixed(1)} ms, p99 ${percentile(toDeliver, 99).toFixed(1)} ms`);
 
       const revoked = items.slice(0, REVOKES);
       const revokedAt = new Map();
