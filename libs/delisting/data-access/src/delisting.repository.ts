@@ -196,23 +196,31 @@ export class DelistingRepository extends MongoRepository<ListDocument> {
     await this.applyEffects(orgId, listId, changes, at);
   }
 
-  /** Entries at version `version` in signal id order, `pageSize` per page (`_id > last` pages). */
+  /** Entries at version `version` in signal id order, `pageSize` per page, through one cursor. */
   async *entriesAt(orgId: string, listId: string, version: number, pageSize: number): AsyncGenerator<DelistEntry[]> {
     if (!(Number.isInteger(pageSize) && pageSize >= 1)) throw new RangeError(`page size must be a positive integer, got ${pageSize}`);
     pad(version);
     const prefix = listPrefix(orgId, listId);
-    let last = prefix;
-    for (;;) {
-      const filter: Filter<EntryDocument> = {
-        _id: { $gt: last, $lt: `${prefix}${RANGE_END}` },
-        addedVersion: { $lte: version },
-        $or: [{ removedVersion: { $exists: false } }, { removedVersion: { $gt: version } }],
-      };
-      const docs = await this.entries.find(filter).sort({ _id: 1 }).limit(pageSize).toArray();
-      if (docs.length === 0) return;
-      yield docs.map(toEntry);
-      if (docs.length < pageSize) return;
-      last = (docs.at(-1) as EntryDocument)._id;
+    const filter: Filter<EntryDocument> = {
+      _id: { $gt: prefix, $lt: `${prefix}${RANGE_END}` },
+      addedVersion: { $lte: version },
+      $or: [{ removedVersion: { $exists: false } }, { removedVersion: { $gt: version } }],
+    };
+    // One sorted cursor, `pageSize` per batch: on MongoDB the _id index serves the range in order; `_id > last` pages
+    // would cost FerretDB (no range pushdown, in-memory sort) a scan and sort per page, quadratic in the list size.
+    const cursor = this.entries.find(filter).sort({ _id: 1 }).batchSize(pageSize);
+    try {
+      let page: DelistEntry[] = [];
+      for await (const doc of cursor) {
+        page.push(toEntry(doc));
+        if (page.length === pageSize) {
+          yield page;
+          page = [];
+        }
+      }
+      if (page.length > 0) yield page;
+    } finally {
+      await cursor.close();
     }
   }
 

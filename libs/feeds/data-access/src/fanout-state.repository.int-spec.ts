@@ -55,13 +55,12 @@ describe(`${FanoutStateRepository.name} (FerretDB)`, () => {
     await expect(sut.saveMany([state('sig_bad', 'v1')])).rejects.toThrow(RangeError);
   });
 
-  it('scans every state once, in _id order, in pages of the batch size', async () => {
+  it('scans every state exactly once, in pages of the batch size', async () => {
     const total = await sut.count();
     const pages: FanoutState[][] = [];
     for await (const page of sut.scan(7)) pages.push(page);
     const ids = pages.flat().map((s) => s.signalId);
     expect(ids).toHaveLength(total);
-    expect(ids).toEqual([...ids].sort());
     expect(new Set(ids).size).toBe(total);
     expect(pages.slice(0, -1).every((p) => p.length === 7)).toBe(true);
     await expect(async () => {

@@ -106,20 +106,23 @@ export class FanoutStateRepository extends MongoRepository<FanoutStateDocument> 
     return { saved, stale };
   }
 
-  /** Every stored state in `_id` order, `batchSize` at a time (`_id > last` pages: only the _id index is used). */
+  /** Every stored state once, `batchSize` at a time (the trust re-evaluation). */
   async *scan(batchSize: number): AsyncGenerator<FanoutState[]> {
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`scan batch size must be a positive integer, got ${batchSize}`);
-    let last: string | undefined;
-    for (;;) {
-      const docs = await this.collection
-        .find(last === undefined ? {} : { _id: { $gt: last } })
-        .sort({ _id: 1 })
-        .limit(batchSize)
-        .toArray();
-      if (docs.length === 0) return;
-      yield docs.map(fromDocument);
-      if (docs.length < batchSize) return;
-      last = docs.at(-1)?._id;
+    // One cursor in natural order: sorted `_id > last` pages cost FerretDB a full scan and sort per page.
+    const cursor = this.collection.find({}).batchSize(batchSize);
+    try {
+      let page: FanoutState[] = [];
+      for await (const doc of cursor) {
+        page.push(fromDocument(doc));
+        if (page.length === batchSize) {
+          yield page;
+          page = [];
+        }
+      }
+      if (page.length > 0) yield page;
+    } finally {
+      await cursor.close();
     }
   }
 

@@ -79,23 +79,20 @@ export class SignalRepository extends MongoRepository<SignalDocument> {
   }
 
   /**
-   * Every stored record, in signal id order, `batchSize` per query: `_id > last` pages sorted by _id (FerretDB serves
-   * only the _id index), so no cursor stays open between pages and a long scan never times out on the server. Records
-   * written during the scan may or may not appear (the feed's snapshot tails the feed from before it began).
+   * Every stored record once, in natural order, fetched `batchSize` at a time through one cursor. Records written
+   * during the scan may or may not appear (the feed's snapshot tails the feed from before it began). A consumer that
+   * leaves the cursor idle past the server's cursor timeout (MongoDB: 10 minutes) gets an error and must start again.
    */
   async *scan(batchSize = 500): AsyncGenerator<SignalRecord, void, undefined> {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer');
-    let last: string | undefined;
-    for (;;) {
-      const docs = await this.collection
-        .find(last === undefined ? {} : { _id: { $gt: last } })
-        .sort({ _id: 1 })
-        .limit(batchSize)
-        .toArray();
-      for (const doc of docs) yield fromDocument(doc);
-      const tail = docs.at(-1);
-      if (!tail || docs.length < batchSize) return;
-      last = tail._id;
+    // One cursor, no sort: `_id > last` pages sorted by _id cost FerretDB a full scan and an in-memory sort per page
+    // (quadratic in the collection). On MongoDB a document keeps its record id when updated, so it is still returned
+    // exactly once.
+    const cursor = this.collection.find({}).batchSize(batchSize);
+    try {
+      for await (const doc of cursor) yield fromDocument(doc);
+    } finally {
+      await cursor.close();
     }
   }
 
