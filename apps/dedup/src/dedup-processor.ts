@@ -1,8 +1,11 @@
+import { type Link, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { applySubmission, type SignalRecord, type Submission } from '@signal-mesh/signals-domain';
 import { type BatchResults, type ConsumedRecord, PermanentError, type RecordHeaders } from '@signal-mesh/transport-kafka';
 import type { Logger } from '@signal-mesh/util-logging';
+import { extractTraceContext } from '@signal-mesh/util-otel';
 
 import type { SignalStore, SignalWrite, StateSink, StateToPublish } from './ports';
+import { createDedupMetrics, type DedupMetrics, signalIdAttributes, tracer } from './telemetry';
 
 export interface DedupProcessorDeps<E> {
   store: SignalStore;
@@ -13,6 +16,8 @@ export interface DedupProcessorDeps<E> {
   logger: Logger;
   /** Reload-and-reapply rounds after conflicting versioned writes before the chunk fails (transient). Default 5. */
   maxConflictRounds?: number;
+  /** Default: instruments of the global MeterProvider. */
+  metrics?: DedupMetrics;
 }
 
 /** Counts of one chunk, for logs and the benchmark: submissions by outcome, then records written and published. */
@@ -63,9 +68,11 @@ interface GroupOutcome {
  */
 export class DedupProcessor<E> {
   private readonly maxConflictRounds: number;
+  private readonly metrics: DedupMetrics;
 
   constructor(private readonly deps: DedupProcessorDeps<E>) {
     this.maxConflictRounds = deps.maxConflictRounds ?? 5;
+    this.metrics = deps.metrics ?? createDedupMetrics();
   }
 
   /** The consumer's batch handler: one result per record, in order. */
@@ -94,7 +101,13 @@ export class DedupProcessor<E> {
       else groups.set(submission.signalId, [item]);
     });
     stats.signals = groups.size;
-    if (groups.size === 0) return { results, stats };
+    // The consumer's chunk span (it links every record's producer): which signals this chunk was about.
+    const chunkSpan = trace.getActiveSpan();
+    chunkSpan?.setAttributes(signalIdAttributes(groups.keys()));
+    if (groups.size === 0) {
+      this.metrics.merges.add(stats.invalid, { result: 'rejected' });
+      return { results, stats };
+    }
 
     const now = this.deps.clock();
     const outcomes = new Map<string, GroupOutcome>();
@@ -122,10 +135,29 @@ export class DedupProcessor<E> {
     }
 
     const states: StateToPublish[] = [];
-    for (const outcome of outcomes.values()) {
-      if (outcome.record && outcome.lastApplied) states.push({ record: outcome.record, traceHeaders: outcome.lastApplied.headers });
+    const spans: Span[] = [];
+    const links: Link[] = chunkSpan ? [{ context: chunkSpan.spanContext() }] : [];
+    for (const [signalId, outcome] of outcomes) {
+      if (!outcome.record || !outcome.lastApplied) continue;
+      // One span per published state, child of the submission that last contributed (so the submission's trace runs
+      // on into the fan-out through the state record) and linked to the chunk's span.
+      const parent = extractTraceContext(outcome.lastApplied.headers, ROOT_CONTEXT);
+      const span = tracer.startSpan(
+        'dedup merge',
+        { kind: SpanKind.INTERNAL, links, attributes: { 'signal_mesh.signal_id': signalId, 'signal_mesh.state.version': outcome.record.version, 'signal_mesh.dedup.changed': outcome.changed } },
+        parent,
+      );
+      spans.push(span);
+      states.push({ record: outcome.record, traceContext: trace.setSpan(parent, span) });
     }
-    await this.deps.sink.publish(states);
+    try {
+      await this.deps.sink.publish(states);
+    } catch (err) {
+      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: 'state not published' });
+      throw err;
+    } finally {
+      for (const span of spans) span.end();
+    }
     stats.published = states.length;
     for (const { counts } of outcomes.values()) {
       stats.created += counts.created;
@@ -133,6 +165,10 @@ export class DedupProcessor<E> {
       stats.unchanged += counts.unchanged;
       stats.rejected += counts.rejected;
     }
+    // Counted only once the chunk's effects are durable: a retried chunk is counted by the attempt that succeeds.
+    for (const result of ['created', 'updated', 'unchanged'] as const) this.metrics.merges.add(stats[result], { result });
+    this.metrics.merges.add(stats.rejected + stats.invalid, { result: 'rejected' });
+    chunkSpan?.setAttributes({ 'signal_mesh.dedup.created': stats.created, 'signal_mesh.dedup.updated': stats.updated, 'signal_mesh.dedup.unchanged': stats.unchanged, 'signal_mesh.dedup.rejected': stats.rejected + stats.invalid });
     this.deps.logger.debug({ stats }, 'chunk merged');
     return { results, stats };
   }

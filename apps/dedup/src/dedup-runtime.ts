@@ -104,6 +104,15 @@ export class DedupRuntime implements ServiceRuntime {
     return { ready, mongo, consumer };
   }
 
+  /** Operator hook (POST /ops/consumers/pause): stop taking submissions but stay in the group; lag builds up. */
+  async pauseConsumers(): Promise<void> {
+    this.consumer?.pause();
+  }
+
+  async resumeConsumers(): Promise<void> {
+    this.consumer?.resume();
+  }
+
   /** Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= this.doStop();

@@ -1,5 +1,5 @@
+import type { Context } from '@opentelemetry/api';
 import type { SignalRecord } from '@signal-mesh/signals-domain';
-import type { RecordHeaders } from '@signal-mesh/transport-kafka';
 
 /** A versioned write: `expectedVersion` undefined inserts, else replaces only the record still at that version. */
 export interface SignalWrite {
@@ -22,8 +22,8 @@ export interface ExpiringSignalStore extends Pick<SignalStore, 'writeBatch'> {
 
 export interface StateToPublish {
   readonly record: SignalRecord;
-  /** Headers of the submission that last contributed, so the state event continues its trace. */
-  readonly traceHeaders?: RecordHeaders;
+  /** The trace the state event continues: the `dedup merge` span under the submission that last contributed. */
+  readonly traceContext?: Context;
 }
 
 /** Where full states go: the compacted state topic, keyed by signal id. */

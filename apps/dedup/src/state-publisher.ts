@@ -1,12 +1,11 @@
 import { encodeState, recordToStateEvent } from '@signal-mesh/signals-event-mapping';
 import type { KafkaProducer } from '@signal-mesh/transport-kafka';
-import { extractTraceContext } from '@signal-mesh/util-otel';
 
 import type { StateSink, StateToPublish } from './ports';
 
 /**
  * Full states to the compacted state topic, keyed by signal id, in one acks=all send. Each record carries the trace
- * context of the submission that last contributed to it, so a signal's trace runs on through fan-out.
+ * context of its `dedup merge` span (under the submission that last contributed to it), so a signal's trace runs on through fan-out.
  */
 export class KafkaStatePublisher implements StateSink {
   constructor(
@@ -20,10 +19,10 @@ export class KafkaStatePublisher implements StateSink {
     const emittedAt = this.clock();
     await this.producer.send(
       this.topic,
-      states.map(({ record, traceHeaders }) => ({
+      states.map(({ record, traceContext }) => ({
         key: record.signalId,
         value: encodeState(recordToStateEvent(record, emittedAt)),
-        ...(traceHeaders ? { traceContext: extractTraceContext(traceHeaders) } : {}),
+        ...(traceContext ? { traceContext } : {}),
       })),
     );
   }

@@ -2,11 +2,13 @@ import type { FeedEvent } from '@signal-mesh/contracts';
 import { TlpMarking } from '@signal-mesh/contracts';
 import { type LiveEntry, NUDIFY_SERVICES, type PlannedChange } from '@signal-mesh/delisting-domain';
 import { testLogger } from '@signal-mesh/testing';
+import { testMeter } from '@signal-mesh/testing';
 import { type ConsumedRecord, PermanentError } from '@signal-mesh/transport-kafka';
 
 import { DelistingProcessor } from './delisting-processor';
 import { contribution, randomUrlSignalId, retract, upsert, urlViewSignal } from './fakes.fixtures';
 import type { ListStore } from './ports';
+import { DelistingMetrics } from './telemetry';
 
 /** An in-memory list store with the repository's semantics for live entries and versions. */
 function memoryStore() {
@@ -42,9 +44,32 @@ describe(DelistingProcessor.name, () => {
   ]);
   const setup = (wait = 0) => {
     const memory = memoryStore();
-    const sut = new DelistingProcessor({ store: memory.store, orgKinds: () => (orgId) => kinds.get(orgId), lists: [NUDIFY_SERVICES], clock: () => new Date(), logger: testLogger(), unknownOrgWaitMs: wait, pollMs: 5 });
-    return { ...memory, sut };
+    const meter = testMeter();
+    const sut = new DelistingProcessor({
+      store: memory.store,
+      orgKinds: () => (orgId) => kinds.get(orgId),
+      lists: [NUDIFY_SERVICES],
+      clock: () => new Date(),
+      logger: testLogger(),
+      unknownOrgWaitMs: wait,
+      pollMs: 5,
+      metrics: new DelistingMetrics(meter.meter),
+    });
+    return { ...memory, sut, meter };
   };
+
+  it('counts changes by kind once written and reports the highest version per list, never an organisation id', async () => {
+    const { sut, meter } = setup();
+    const [a, b] = [urlViewSignal(), urlViewSignal()];
+    await sut.handleBatch([record(upsert('org_search', a)), record(upsert('org_search', b))]);
+    await sut.handleBatch([record(retract('org_search', a.signalId))]);
+    // Reprocessing plans nothing new: nothing is counted twice.
+    await sut.handleBatch([record(retract('org_search', a.signalId))]);
+    expect(await meter.total('signal_mesh.delisting.changes', { kind: 'ADD' })).toBe(2);
+    expect(await meter.total('signal_mesh.delisting.changes', { kind: 'REMOVE' })).toBe(1);
+    const versions = await meter.points('signal_mesh.delisting.list_version');
+    expect(versions.map((p) => [p.attributes, p.value])).toEqual([[{ list_id: NUDIFY_SERVICES.listId }, 3]]);
+  });
 
   it("lists a search engine's visible nudify URLs; ignores other organisations and signal types", async () => {
     const { sut, lists } = setup();

@@ -4,6 +4,7 @@ import { type BatchResults, type ConsumedRecord, PermanentError } from '@signal-
 import type { Logger } from '@signal-mesh/util-logging';
 
 import type { Clock, ListStore, OrgKindLookup } from './ports';
+import { DelistingMetrics } from './telemetry';
 import { InvalidFeedEventError, viewUpdateOf } from './view-mapping';
 
 export interface DelistingProcessorDeps {
@@ -16,6 +17,8 @@ export interface DelistingProcessorDeps {
   /** See DELISTING_UNKNOWN_ORG_WAIT_MS. */
   readonly unknownOrgWaitMs: number;
   readonly pollMs?: number;
+  /** Default: instruments of the global MeterProvider. */
+  readonly metrics?: DelistingMetrics;
 }
 
 const SEARCH_ENGINE = 'SEARCH_ENGINE';
@@ -29,8 +32,11 @@ const SEARCH_ENGINE = 'SEARCH_ENGINE';
 export class DelistingProcessor {
   /** Organisations we already waited for in vain: their events are skipped without waiting again. */
   private readonly unknown = new Set<string>();
+  private readonly metrics: DelistingMetrics;
 
-  constructor(private readonly deps: DelistingProcessorDeps) {}
+  constructor(private readonly deps: DelistingProcessorDeps) {
+    this.metrics = deps.metrics ?? new DelistingMetrics();
+  }
 
   async handleBatch(records: readonly ConsumedRecord<FeedEvent>[]): Promise<BatchResults> {
     const results: (PermanentError | undefined)[] = records.map(() => undefined);
@@ -52,8 +58,12 @@ export class DelistingProcessor {
       for (const list of this.deps.lists) {
         const { list: stored, live } = await this.deps.store.loadState(orgId, list.listId, updates.map((u) => u.signalId));
         const changes = planChanges(list, { version: stored.version, entryCount: stored.entryCount, live }, updates);
+        this.metrics.observeVersion(list.listId, stored.version);
         if (changes.length === 0) continue;
         await this.deps.store.applyChanges(orgId, list.listId, changes, this.deps.clock());
+        // Counted once durable; a retried chunk plans nothing new for what was applied, so nothing is counted twice.
+        this.metrics.countChanges(changes);
+        this.metrics.observeVersion(list.listId, stored.version + changes.length);
         this.deps.logger.debug({ orgId, listId: list.listId, from: stored.version + 1, to: stored.version + changes.length }, 'list changed');
       }
     }

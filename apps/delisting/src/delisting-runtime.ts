@@ -119,6 +119,15 @@ export class DelistingRuntime implements ServiceRuntime, DelistingApiSource {
     return this.pruning;
   }
 
+  /** Operator hook (OPS_ENDPOINTS): stop taking records; the member stays in its group. */
+  async pauseConsumers(): Promise<void> {
+    this.consumer?.pause();
+  }
+
+  async resumeConsumers(): Promise<void> {
+    this.consumer?.resume();
+  }
+
   /** Ready when MongoDB answers, the consumer has joined its group and gRPC serves. */
   async readiness(): Promise<DelistingReadiness> {
     const grpc = this.serving && !this.stopping;

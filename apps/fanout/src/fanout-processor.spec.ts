@@ -56,8 +56,8 @@ describe(FanoutProcessor.name, () => {
     const events = emitted();
     expect(told(events)).toEqual({ org_a: ['UPSERT:1'], org_b: ['UPSERT:1'] });
     expect(events.every((e) => e.signalId === signal.signalId && e.canonicalValue === signal.current?.canonical)).toBe(true);
-    // The state record's trace continues on every feed record.
-    expect(sink.published.flat().every((r) => r.traceHeaders?.['traceparent']?.startsWith('00-0af7651916cd43dd8448eb211c80319c'))).toBe(true);
+    // The state record's trace continues on every feed record (which trace: fanout-telemetry.spec.ts, with a real tracer).
+    expect(sink.published.flat().every((r) => r.traceContext !== undefined)).toBe(true);
     expect((await store.findMany([signal.signalId])).get(signal.signalId)?.version).toBe('1');
   });
 

@@ -1,3 +1,4 @@
+import { type Context, context, type Link, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Signal } from '@signal-mesh/contracts';
 import { feedEventFromChange } from '@signal-mesh/feeds-event-mapping';
 import { decodeState, recordFromStateEvent } from '@signal-mesh/signals-event-mapping';
@@ -6,8 +7,10 @@ import { type Organisation, type SignalState, type TrustContext, type TrustSnaps
 import { signalStateFromRecord } from '@signal-mesh/trust-event-mapping';
 import { trustChangeFromRecord } from '@signal-mesh/trust-follower';
 import type { Logger } from '@signal-mesh/util-logging';
+import { extractTraceContext } from '@signal-mesh/util-otel';
 
 import type { FanoutState, FanoutStore, FeedRecord, FeedSink } from './ports';
+import { createFanoutMetrics, EventCounts, type FanoutMetrics, latestRevocationSeen, signalIdAttributes, tracer } from './telemetry';
 
 /** Record values as the consumer hands them over: decoding depends on the topic, so it happens here. */
 export type RawValue = Buffer | null;
@@ -22,6 +25,8 @@ export interface FanoutProcessorDeps {
   logger: Logger;
   /** Stored states per page when a trust change is re-evaluated. */
   reevaluateBatch: number;
+  /** Default: instruments of the global MeterProvider. */
+  metrics?: FanoutMetrics;
 }
 
 /** A state as the views need it: the trust domain's input, the proto Signal (for the feed event) and the bytes. */
@@ -84,7 +89,11 @@ export function parseState(bytes: Uint8Array): ParsedState {
  * "not newer" and skipped: events are at least once (identical duplicates; clients replace views), never reordered.
  */
 export class FanoutProcessor {
-  constructor(private readonly deps: FanoutProcessorDeps) {}
+  private readonly metrics: FanoutMetrics;
+
+  constructor(private readonly deps: FanoutProcessorDeps) {
+    this.metrics = deps.metrics ?? createFanoutMetrics();
+  }
 
   /** Finishes a chunk interrupted by a crash (see the class comment). Call once before consuming. */
   async recover(): Promise<number> {
@@ -123,6 +132,7 @@ export class FanoutProcessor {
       else for (let i = start; i < end; i++) results[i] = new PermanentError('UNKNOWN_TOPIC', `the fan-out does not consume ${topic}`);
       start = end;
     }
+    trace.getActiveSpan()?.setAttributes({ 'signal_mesh.fanout.events': stats.events, 'signal_mesh.fanout.stale': stats.stale, 'signal_mesh.fanout.trust_changes': stats.trustChanges });
     this.deps.logger.debug({ stats }, 'chunk fanned out');
     return { results, stats };
   }
@@ -146,6 +156,8 @@ export class FanoutProcessor {
       if (!seen || seen.state.version < state.version) newest.set(state.signalId, { state, headers: record.headers });
     });
     if (newest.size === 0) return;
+    // The consumer's chunk span (it links every state record): which signals this chunk was about.
+    trace.getActiveSpan()?.setAttributes(signalIdAttributes(newest.keys()));
     const stored = await this.deps.store.findMany([...newest.keys()]);
     const transitions: Transition[] = [];
     for (const [signalId, { state, headers }] of newest) {
@@ -162,22 +174,56 @@ export class FanoutProcessor {
     await this.deps.store.clearInFlight(transitions.map((t) => t.next.signalId));
   }
 
-  /** Produces each transition's view changes, then saves the new states. */
+  /**
+   * Produces each transition's view changes, then saves the new states. Each transition gets a `fanout evaluate` span,
+   * child of its state record's trace (dedup's merge span) and linked to the chunk's span; its feed records carry
+   * that span's context, so the feed's deliveries continue the submission's trace.
+   */
   private async emit(transitions: readonly Transition[]): Promise<number> {
     if (transitions.length === 0) return 0;
     const now = this.deps.clock();
     const ctx = this.deps.snapshot.context(now);
     const orgs = this.deps.snapshot.organisations();
+    let orgById: Map<string, Organisation> | undefined;
+    const chunkSpan = trace.getActiveSpan();
+    const links: Link[] = chunkSpan ? [{ context: chunkSpan.spanContext() }] : [];
+    const counts = new EventCounts();
+    const revokedAt: number[] = [];
+    const spans: Span[] = [];
     const out: FeedRecord[] = [];
     for (const { previous, next, headers } of transitions) {
+      const parent: Context = headers ? extractTraceContext(headers, ROOT_CONTEXT) : context.active();
+      const span = tracer.startSpan('fanout evaluate', { kind: SpanKind.INTERNAL, links, attributes: { 'signal_mesh.signal_id': next.signalId, 'signal_mesh.state.version': next.version.toString() } }, parent);
+      spans.push(span);
+      const traceContext = trace.setSpan(parent, span);
       // The previous views as they were when that state was fanned out (about when it was emitted): under `now`, a
       // contribution that expired since would be missing from both sides, and nobody would be told it expired.
       const then = previous?.emittedAt && previous.emittedAt.getTime() < now.getTime() ? this.deps.snapshot.context(previous.emittedAt) : ctx;
+      let events = 0;
       for (const change of viewChanges(orgs, { state: previous?.trust, ctx: then }, { state: next.trust, ctx })) {
-        out.push({ event: feedEventFromChange(change, next.signal, now), ...(headers ? { traceHeaders: headers } : {}) });
+        out.push({ event: feedEventFromChange(change, next.signal, now), traceContext });
+        counts.add(change);
+        events++;
+        if (change.kind === 'RETRACT' && change.reason === 'REVOKED') {
+          orgById ??= new Map(orgs.map((o) => [o.orgId, o]));
+          const at = latestRevocationSeen(orgById.get(change.orgId), previous?.trust, then, next.trust);
+          if (at !== undefined) revokedAt.push(at);
+        }
       }
+      span.setAttribute('signal_mesh.fanout.events', events);
     }
-    await this.deps.sink.publish(out);
+    try {
+      await this.deps.sink.publish(out);
+    } catch (err) {
+      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: 'feed events not published' });
+      throw err;
+    } finally {
+      for (const span of spans) span.end();
+    }
+    // Measured once the events are durable (a retried chunk records on the attempt that produced them).
+    counts.record(this.metrics);
+    const durableAt = this.deps.clock().getTime();
+    for (const at of revokedAt) this.metrics.revokeToRetract.record(Math.max(0, durableAt - at));
     // A crash here (events durable, states not saved) is finished by recover() at the next start, which re-emits the
     // same events: at least once, and harmless, since clients replace views.
     await this.deps.store.saveMany(transitions.map((t) => t.next.stored));
@@ -216,17 +262,38 @@ export class FanoutProcessor {
     const viewers = trustViewers(orgsBefore, snapshot.organisations(), all ? 'all' : affected);
     if (viewers.length === 0) return;
     logger.info({ organisations: all ? 'all' : viewers.map((v) => v.orgId), changes: stats.trustChanges }, 're-evaluating stored signals after a trust change');
-    for await (const page of this.deps.store.scan(this.deps.reevaluateBatch)) {
-      const out: FeedRecord[] = [];
-      for (const stored of page) {
-        const state = parseState(stored.state);
-        for (const change of trustViewChanges(viewers, state.trust, before, after)) {
-          out.push({ event: feedEventFromChange(change, state.signal, now), ...(headers ? { traceHeaders: headers } : {}) });
+    // One span for the re-evaluation, child of the (last) trust change's trace and linked to the chunk's span; the
+    // feed records it causes carry it. Organisation ids are not attributes: how many is enough to read a trace.
+    const chunkSpan = trace.getActiveSpan();
+    const parent: Context = headers ? extractTraceContext(headers, ROOT_CONTEXT) : context.active();
+    const span = tracer.startSpan(
+      'fanout reevaluate',
+      { kind: SpanKind.INTERNAL, links: chunkSpan ? [{ context: chunkSpan.spanContext() }] : [], attributes: { 'signal_mesh.fanout.all_organisations': all, 'signal_mesh.fanout.viewers': viewers.length } },
+      parent,
+    );
+    const traceContext = trace.setSpan(parent, span);
+    try {
+      for await (const page of this.deps.store.scan(this.deps.reevaluateBatch)) {
+        const out: FeedRecord[] = [];
+        const counts = new EventCounts();
+        for (const stored of page) {
+          const state = parseState(stored.state);
+          for (const change of trustViewChanges(viewers, state.trust, before, after)) {
+            out.push({ event: feedEventFromChange(change, state.signal, now), traceContext });
+            counts.add(change);
+          }
         }
+        stats.reevaluated += page.length;
+        await this.deps.sink.publish(out);
+        counts.record(this.metrics);
+        stats.events += out.length;
       }
-      stats.reevaluated += page.length;
-      await this.deps.sink.publish(out);
-      stats.events += out.length;
+      span.setAttributes({ 'signal_mesh.fanout.reevaluated': stats.reevaluated, 'signal_mesh.fanout.events': stats.events });
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 're-evaluation failed' });
+      throw err;
+    } finally {
+      span.end();
     }
   }
 }

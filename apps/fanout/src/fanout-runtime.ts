@@ -80,6 +80,15 @@ export class FanoutRuntime implements ServiceRuntime {
     this.grpc.setServing(true);
   }
 
+  /** Operator hook (OPS_ENDPOINTS): stop taking records; the member stays in its group. */
+  async pauseConsumers(): Promise<void> {
+    this.consumer?.pause();
+  }
+
+  async resumeConsumers(): Promise<void> {
+    this.consumer?.resume();
+  }
+
   /** Ready when MongoDB answers a ping and the consumer has joined its group; gRPC health follows. */
   async readiness(): Promise<FanoutReadiness> {
     const consumer = !this.stopping && (this.consumer?.isReady() ?? false);

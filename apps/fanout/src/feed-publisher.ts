@@ -1,6 +1,5 @@
 import { encodeFeedEvent } from '@signal-mesh/feeds-event-mapping';
 import type { KafkaProducer } from '@signal-mesh/transport-kafka';
-import { extractTraceContext } from '@signal-mesh/util-otel';
 
 import type { FeedRecord, FeedSink } from './ports';
 
@@ -19,10 +18,10 @@ export class KafkaFeedPublisher implements FeedSink {
     for (let i = 0; i < records.length; i += RECORDS_PER_SEND) {
       await this.producer.send(
         this.topic,
-        records.slice(i, i + RECORDS_PER_SEND).map(({ event, traceHeaders }) => ({
+        records.slice(i, i + RECORDS_PER_SEND).map(({ event, traceContext }) => ({
           key: event.orgId,
           value: encodeFeedEvent(event),
-          ...(traceHeaders ? { traceContext: extractTraceContext(traceHeaders) } : {}),
+          ...(traceContext ? { traceContext } : {}),
         })),
       );
     }

@@ -1,6 +1,6 @@
+import type { Context } from '@opentelemetry/api';
 import type { FeedEvent } from '@signal-mesh/contracts';
 import type { FanoutState } from '@signal-mesh/feeds-data-access';
-import type { RecordHeaders } from '@signal-mesh/transport-kafka';
 
 export type { FanoutState };
 
@@ -19,8 +19,8 @@ export interface FanoutStore {
 
 export interface FeedRecord {
   readonly event: FeedEvent;
-  /** Headers of the input record (state or trust change) that caused the event, so its trace continues. */
-  readonly traceHeaders?: RecordHeaders;
+  /** The trace the event continues: the fan-out's span under the input record (state or trust change) that caused it. */
+  readonly traceContext?: Context;
 }
 
 /** Where feed events go: the feed topic, keyed by organisation id, in the order given. */

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 
+import { context, type Link, trace } from '@opentelemetry/api';
 import { type FeedServiceServer, type GetSubscriptionResponse, type LookupResponse, type SetSubscriptionResponse, type Subscription } from '@signal-mesh/contracts';
 import type { StoredSubscription } from '@signal-mesh/feeds-data-access';
 import { filterToProto } from '@signal-mesh/feeds-event-mapping';
@@ -10,6 +11,7 @@ import type { Logger } from '@signal-mesh/util-logging';
 import { grpcErrorOf, type Rejection, toRejection } from './errors';
 import type { Caller, FeedApi } from './feed-api';
 import type { StreamRegistry } from './streams';
+import { createFeedMetrics, deliver, type FeedMetrics } from './telemetry';
 
 export interface FeedGrpcDeps {
   /** The API once the runtime started (throws NOT_READY before and while stopping). */
@@ -17,6 +19,8 @@ export interface FeedGrpcDeps {
   readonly streams: StreamRegistry;
   readonly keyRecheckMs: number;
   readonly logger: Logger;
+  /** Default: instruments of the global MeterProvider. */
+  readonly metrics?: FeedMetrics;
 }
 
 type SubscribeCall = Parameters<FeedServiceServer['subscribe']>[0];
@@ -39,6 +43,7 @@ function subscriptionToProto(stored: StoredSubscription): Subscription {
  */
 export function feedGrpcService(deps: FeedGrpcDeps): FeedServiceServer {
   const logger = deps.logger.child({ component: 'feed-grpc' });
+  const metrics = deps.metrics ?? createFeedMetrics();
 
   const refused = (rpc: string, err: unknown): ServiceError => {
     const rejection = toRejection(err);
@@ -104,6 +109,10 @@ export function feedGrpcService(deps: FeedGrpcDeps): FeedServiceServer {
       const filter = await api.filterFor(orgId, call.request.filter);
       const { follower, partition } = await api.follow(caller, call.request.cursor);
       logger.info({ orgId, partition, from: follower.position.toString(), keyId: caller.principal.keyId }, 'subscription opened');
+      metrics.subscribers.add(1);
+      // Each delivery's span belongs to its event's trace; the stream's own span (gRPC instrumentation) is a link.
+      const streamSpan = trace.getSpanContext(context.active());
+      const links: Link[] = streamSpan ? [{ context: streamSpan }] : [];
       // The key is re-checked for as long as the stream is open (trust answers are cached ≤ 1 s).
       let checking = false;
       const timer = setInterval(() => {
@@ -120,9 +129,10 @@ export function feedGrpcService(deps: FeedGrpcDeps): FeedServiceServer {
         for (;;) {
           const record = await follower.next(signal);
           const event = api.eventFor(record, orgId, filter);
-          if (event) await write({ event });
+          if (event) await deliver(metrics, record, event, links, () => write({ event }));
         }
       } finally {
+        metrics.subscribers.add(-1);
         clearInterval(timer);
         await follower.close();
         logger.info({ orgId, partition, position: follower.position.toString() }, 'subscription closed');

@@ -5,6 +5,7 @@ import { createLogger } from '@signal-mesh/util-logging';
 
 import type { IngestLimits } from './config';
 import { createIngestApi, type IngestApi } from './ingest-api';
+import type { IngestMetrics } from './metrics';
 import type { Caller, IdempotencyStore, PublishItem, SignalLookup, SubmissionPublisher, ViewLookup } from './ports';
 
 // Fakes for the use cases' side effects (trust, idempotency store, Kafka, canonical state), in memory.
@@ -165,7 +166,7 @@ export interface TestApi {
 }
 
 /** The whole API over fakes, in one line: `const { api, publisher } = newTestApi()`. */
-export function newTestApi(limits: Partial<IngestLimits> = {}): TestApi {
+export function newTestApi(limits: Partial<IngestLimits> = {}, metrics?: IngestMetrics): TestApi {
   const trust = new FakeTrust();
   const idempotency = new FakeIdempotency();
   const publisher = new FakePublisher();
@@ -183,6 +184,7 @@ export function newTestApi(limits: Partial<IngestLimits> = {}): TestApi {
     logger: silentLogger,
     limits: { ...LIMITS, ...limits },
     newContributionId: () => `ctb_${(n++).toString(16).padStart(32, '0')}`,
+    metrics,
   });
   return { api, trust, idempotency, publisher, signals, views, clock };
 }

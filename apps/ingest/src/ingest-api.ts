@@ -3,6 +3,7 @@ import type { Logger } from '@signal-mesh/util-logging';
 import { resolveCaller } from './caller';
 import type { IngestLimits } from './config';
 import { DisputeSignal } from './dispute-signal.usecase';
+import type { IngestMetrics } from './metrics';
 import type { Authenticator, Authorizer, Caller, Clock, IdempotencyStore, SignalLookup, SubmissionPublisher, ViewLookup } from './ports';
 import { RateLimiter } from './rate-limiter';
 import { RevokeContribution } from './revoke-contribution.usecase';
@@ -27,6 +28,7 @@ export interface IngestApiDeps {
   readonly logger: Logger;
   readonly limits: IngestLimits;
   readonly newContributionId?: () => string;
+  readonly metrics?: IngestMetrics;
 }
 
 export function createIngestApi(deps: IngestApiDeps): IngestApi {
@@ -41,6 +43,7 @@ export function createIngestApi(deps: IngestApiDeps): IngestApi {
     logger,
     chunkItems: limits.chunkItems,
     newContributionId: deps.newContributionId,
+    metrics: deps.metrics,
   });
   return {
     limits,

@@ -15,8 +15,10 @@ import type { Logger } from '@signal-mesh/util-logging';
 import { bodyHash } from './body-hash';
 import { IngestError, type Rejection, toRejection } from './errors';
 import { mapLimit } from './map-limit';
+import { countOutcomes, createIngestMetrics, type IngestMetrics } from './metrics';
 import type { Authorizer, Caller, Clock, IdempotencyStore, PublishItem, SubmissionPublisher } from './ports';
 import type { RateLimiter } from './rate-limiter';
+import { inSubmitSpan, setSignalIds } from './tracing';
 
 /** One item as a transport parsed it: a draft, or the reason it could not even be read. */
 export interface ItemInput {
@@ -53,6 +55,8 @@ export interface SubmitContributionsDeps {
   /** Items validated, authorised, reserved and produced together. */
   readonly chunkItems: number;
   readonly newContributionId?: () => string;
+  /** Default: instruments of the global MeterProvider. */
+  readonly metrics?: IngestMetrics;
 }
 
 /** Trust calls in flight per chunk (distinct resources only; the trust client caches the rest). */
@@ -76,10 +80,12 @@ const rejected = (rejection: Rejection): ItemOutcome => ({ rejected: rejection }
 export class SubmitContributions {
   private readonly logger: Logger;
   private readonly newId: () => string;
+  private readonly metrics: IngestMetrics;
 
   constructor(private readonly deps: SubmitContributionsDeps) {
     this.logger = deps.logger.child({ component: 'submit-contributions' });
     this.newId = deps.newContributionId ?? newContributionId;
+    this.metrics = deps.metrics ?? createIngestMetrics();
   }
 
   async execute(caller: Caller, items: readonly ItemInput[]): Promise<ItemOutcome[]> {
@@ -92,6 +98,8 @@ export class SubmitContributions {
       const results = await this.process(caller, validated, now);
       results.forEach((outcome, i) => (outcomes[start + i] = outcome));
     }
+    // Every item is counted once, here or in process(): the rate-limited rest never reached a chunk.
+    if (admitted.rejection) countOutcomes(this.metrics, outcomes.slice(admitted.count) as ItemOutcome[]);
     return outcomes as ItemOutcome[];
   }
 
@@ -120,7 +128,18 @@ export class SubmitContributions {
     }
   }
 
-  private async process(caller: Caller, items: readonly (ValidatedItem | Rejection)[], now: Date): Promise<ItemOutcome[]> {
+  /** One chunk inside its `ingest submit` span (parent of the produce span); counts every item's outcome. */
+  private process(caller: Caller, items: readonly (ValidatedItem | Rejection)[], now: Date): Promise<ItemOutcome[]> {
+    return inSubmitSpan(caller.principal.orgId, items.length, async (span) => {
+      const outcomes = await this.processChunk(caller, items, now);
+      setSignalIds(span, outcomes.flatMap((o) => (o.accepted ? [o.accepted.signalId] : [])));
+      span.setAttribute('signal_mesh.rejected_count', outcomes.filter((o) => o.rejected).length);
+      countOutcomes(this.metrics, outcomes);
+      return outcomes;
+    });
+  }
+
+  private async processChunk(caller: Caller, items: readonly (ValidatedItem | Rejection)[], now: Date): Promise<ItemOutcome[]> {
     const outcomes: (ItemOutcome | undefined)[] = items.map((item) => ('valid' in item ? undefined : rejected(item)));
     const pending = new Map<number, Prepared>();
 

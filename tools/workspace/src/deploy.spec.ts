@@ -154,6 +154,11 @@ function deploymentProblems(docs: Obj[], name: string, graceMs: number): string[
     problems.push('env not from the mesh ConfigMap');
   }
   if (!envFrom.some((e) => obj(e['secretRef'])['name'])) problems.push('env not from a Secret');
+  const annotations = obj(obj(obj(obj(deployment['spec'])['template'])['metadata'])['annotations']);
+  const httpPort = str(obj(list(container['ports']).find((p) => obj(p)['name'] === 'http'))['containerPort']);
+  if (str(annotations['prometheus.io/scrape']) !== 'true' || str(annotations['prometheus.io/port']) !== httpPort || str(annotations['prometheus.io/path']) !== '/metrics') {
+    problems.push('pod template lacks prometheus.io annotations for GET /metrics on the http port');
+  }
   if (!(Number(pod['terminationGracePeriodSeconds']) * 1000 > graceMs)) {
     problems.push(`terminationGracePeriodSeconds is not above SHUTDOWN_GRACE_MS (${graceMs} ms)`);
   }
@@ -294,7 +299,7 @@ describe('docker-compose.yml', () => {
       .flatMap((s) => list(obj(s)['volumes']).map(str))
       .map((v) => v.split(':')[0])
       .filter((src) => src.startsWith('.'));
-    expect(sources).toEqual(expect.arrayContaining(['./deploy/otel/collector.yaml', './deploy/prometheus/prometheus.yml']));
+    expect(sources).toEqual(expect.arrayContaining(['./deploy/otel/collector.yaml', './deploy/prometheus/prometheus.yml', './deploy/grafana/dashboards']));
     expect(sources.filter((src) => !existsSync(join(ROOT, src)))).toEqual([]);
   });
 
@@ -426,11 +431,13 @@ describe('deploy/', () => {
       JSON.stringify(docs)
         .replace('"/readyz"', '"/healthz"')
         .replace('"runAsNonRoot":true', '"runAsNonRoot":false')
-        .replace(/"terminationGracePeriodSeconds":\d+/, '"terminationGracePeriodSeconds":5'),
+        .replace(/"terminationGracePeriodSeconds":\d+/, '"terminationGracePeriodSeconds":5')
+        .replace('"prometheus.io/scrape":"true"', '"prometheus.io/scrape":"false"'),
     ) as Obj[];
     expect(deploymentProblems(broken, 'APP_NAME', 20_000)).toEqual([
       'readinessProbe is not GET /readyz on the http port',
       'pod does not set runAsNonRoot',
+      'pod template lacks prometheus.io annotations for GET /metrics on the http port',
       'terminationGracePeriodSeconds is not above SHUTDOWN_GRACE_MS (20000 ms)',
     ]);
   });
@@ -491,6 +498,85 @@ describe('deploy/', () => {
     const mount = list(collector['volumes']).map(str).find((v) => v.startsWith('./deploy/otel/collector.yaml:'));
     const target = mount?.split(':')[1];
     expect(commandLine(collector['command'])).toContain(`--config=${target}`);
+  });
+});
+
+// ---------- observability ----------
+
+/** The instrument names agreed with the apps (OpenTelemetry names; Prometheus shows dots as `_`, counters with `_total`). */
+const CONTRACT_METRICS: Record<string, 'counter' | 'gauge' | 'histogram'> = {
+  'signal_mesh.ingest.contributions': 'counter',
+  'signal_mesh.dedup.merges': 'counter',
+  'signal_mesh.fanout.events': 'counter',
+  'signal_mesh.fanout.revoke_to_retract': 'histogram',
+  'signal_mesh.feed.subscribers': 'gauge',
+  'signal_mesh.feed.delivery_latency': 'histogram',
+  'signal_mesh.feed.events_delivered': 'counter',
+  'signal_mesh.delisting.list_version': 'gauge',
+  'signal_mesh.kafka.records': 'counter',
+  'signal_mesh.kafka.dead_letters': 'counter',
+  'signal_mesh.kafka.produced': 'counter',
+  'signal_mesh.kafka.consumer_lag': 'gauge',
+};
+
+/** The series names Prometheus shows for an instrument. */
+function prometheusNames(name: string, kind: 'counter' | 'gauge' | 'histogram'): string[] {
+  const base = name.replace(/\./g, '_');
+  if (kind === 'counter') return [`${base}_total`];
+  if (kind === 'histogram') return [`${base}_bucket`, `${base}_sum`, `${base}_count`];
+  return [base];
+}
+
+const GRAFANA_DASHBOARD = 'deploy/grafana/dashboards/signal-mesh.json';
+
+describe('observability', () => {
+  const dashboard = (): Obj => obj(JSON.parse(read(GRAFANA_DASHBOARD)));
+  const exprs = (): string[] => list(dashboard()['panels']).flatMap((p) => list(obj(p)['targets']).map((t) => str(obj(t)['expr'])));
+
+  it('Prometheus scrapes every service app on its HTTP port (/metrics), and the collector', () => {
+    const jobs = list(yamlDocs('deploy/prometheus/prometheus.yml')[0]['scrape_configs']).map(obj);
+    const targets = jobs.flatMap((job) => list(job['static_configs']).flatMap((sc) => list(obj(sc)['targets']).map(str)).map((t) => ({ t, path: str(job['metrics_path']) || '/metrics' })));
+    const httpPort = str(obj(obj(compose()['x-mesh-service'])['environment'])['HTTP_PORT']);
+    const missing = serviceApps().filter((app) => !targets.some(({ t, path }) => t === `${app}:${httpPort}` && path === '/metrics'));
+    expect(serviceApps().length).toBeGreaterThan(0);
+    expect(missing).toEqual([]);
+    expect(targets.map(({ t }) => t)).toEqual(expect.arrayContaining(['otel-collector:8889']));
+  });
+
+  it('the collector relays OTLP metrics under a prefix of their own, so they never double the scraped series', () => {
+    const exporter = obj(obj(yamlDocs('deploy/otel/collector.yaml')[0]['exporters'])['prometheus']);
+    expect(str(exporter['namespace'])).toMatch(/^[a-z]+$/);
+  });
+
+  it('runs Grafana with the provisioned Prometheus datasource and the dashboard mounted where the provider reads it', () => {
+    const grafana = obj(services(compose())['grafana']);
+    const mounts = list(grafana['volumes']).map(str).map((v) => v.split(':'));
+    const targetOf = (src: string) => mounts.find(([from]) => from === src)?.[1];
+    expect(targetOf('./deploy/grafana/provisioning/datasources')).toBe('/etc/grafana/provisioning/datasources');
+    expect(targetOf('./deploy/grafana/provisioning/dashboards')).toBe('/etc/grafana/provisioning/dashboards');
+    const provider = obj(list(yamlDocs('deploy/grafana/provisioning/dashboards/signal-mesh.yaml')[0]['providers'])[0]);
+    expect(targetOf('./deploy/grafana/dashboards')).toBe(str(obj(provider['options'])['path']));
+    const datasource = obj(list(yamlDocs('deploy/grafana/provisioning/datasources/prometheus.yaml')[0]['datasources'])[0]);
+    expect(new URL(str(datasource['url'])).host).toBe('prometheus:9090');
+    expect(services(compose())).toHaveProperty('prometheus');
+    expect(dependsOn(grafana).has('prometheus')).toBe(true);
+
+    const uids = list(dashboard()['panels']).flatMap((p) => [obj(obj(p)['datasource'])['uid'], ...list(obj(p)['targets']).map((t) => obj(obj(t)['datasource'])['uid'])]);
+    expect(new Set(uids)).toEqual(new Set([datasource['uid']]));
+  });
+
+  it('the dashboard charts every agreed metric and only agreed metrics', () => {
+    const known = new Set(Object.entries(CONTRACT_METRICS).flatMap(([name, kind]) => prometheusNames(name, kind)));
+    const used = new Set(exprs().flatMap((e) => e.match(/\bsignal_mesh_[a-z_]+/g) ?? []));
+    expect([...used].filter((name) => !known.has(name))).toEqual([]);
+    const uncharted = Object.entries(CONTRACT_METRICS).filter(([name, kind]) => !prometheusNames(name, kind).some((n) => used.has(n)));
+    expect(uncharted.map(([name]) => name)).toEqual([]);
+    // Every member of a group reports the whole group's lag: summing over instances would multiply it.
+    expect(exprs().filter((e) => e.includes('signal_mesh_kafka_consumer_lag') && !/^max by/.test(e))).toEqual([]);
+    // p50 and p99 for both latency histograms.
+    for (const h of ['signal_mesh_feed_delivery_latency_bucket', 'signal_mesh_fanout_revoke_to_retract_bucket']) {
+      expect(exprs().filter((e) => e.includes(h)).map((e) => /histogram_quantile\((0\.\d+)/.exec(e)?.[1])).toEqual(['0.5', '0.99']);
+    }
   });
 });
 

@@ -24,10 +24,10 @@ export class SignalHistory {
   }
 
   /** Revokes a contribution and returns the new state. */
-  revoke(contributionId: string): SignalRecord {
+  revoke(contributionId: string, revokedAt = new Date(t0.getTime() + 3_600_000)): SignalRecord {
     const c = this.current?.contributions.find((x) => x.contributionId === contributionId);
     if (!c) throw new Error(`no contribution ${contributionId}`);
-    return this.apply({ kind: 'revocation', submitterOrgId: c.contributorOrgId, signalId: this.signalId, contributionId, revokedAt: new Date(t0.getTime() + 3_600_000) });
+    return this.apply({ kind: 'revocation', submitterOrgId: c.contributorOrgId, signalId: this.signalId, contributionId, revokedAt });
   }
 
   private apply(submission: Submission): SignalRecord {

@@ -56,7 +56,7 @@ function setup(overrides: { startFails?: Error; configFails?: Error } = {}) {
         if (overrides.configFails) throw overrides.configFails;
         return config;
       },
-      describeConfig: (c) => ({ SERVICE_NAME: c.service.name, PASSWORD: '***' }),
+      describeConfig: (c) => ({ SERVICE_NAME: c.service.name, DB_PASSWORD: '***' }),
       createApp: async (_c, _logger: Logger, h) => {
         hooks = h;
         return app;
@@ -75,7 +75,7 @@ describe(runService.name, () => {
     expect(await run()).toBeDefined();
     expect(enableShutdownHooks).toHaveBeenCalled();
     expect(runtime.start).toHaveBeenCalledTimes(1);
-    expect(lines[0]).toMatchObject({ msg: 'starting', config: { SERVICE_NAME: 'svc', PASSWORD: '***' } });
+    expect(lines[0]).toMatchObject({ msg: 'starting', config: { SERVICE_NAME: 'svc', DB_PASSWORD: '***' } });
     expect(lines.at(-1)).toMatchObject({ msg: 'svc service ready', httpPort: 8123, grpcPort: 50999 });
     expect(JSON.stringify(lines)).not.toContain('hunter2');
     expect(proc.exits).toEqual([]);

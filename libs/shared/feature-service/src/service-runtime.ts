@@ -9,6 +9,13 @@ export interface ServiceRuntime {
   start(): Promise<void>;
   stop(): Promise<void>;
   readiness(): Promise<ServiceReadiness>;
+  /**
+   * Operator hook (POST /ops/consumers/pause when OPS_ENDPOINTS=true): stop fetching on every consumer while staying in
+   * the groups, so lag builds up and readiness is unchanged. Optional: a runtime without consumers leaves it out.
+   */
+  pauseConsumers?(): Promise<void>;
+  /** Undoes pauseConsumers. */
+  resumeConsumers?(): Promise<void>;
 }
 
 /** Injection token of the runtime inside the Nest module built by createServiceApp. */

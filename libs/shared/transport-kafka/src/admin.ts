@@ -1,6 +1,6 @@
 // Type-only imports on purpose: tools/stack loads this file through Node's type stripping, before any build.
 import type { TopicSpec } from '@signal-mesh/contracts';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 
 /** Creates the topics that do not exist yet, with their partitions and cleanup policy. Returns the created names. */
 export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<string[]> {
@@ -26,26 +26,40 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
   }
 }
 
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  lag: number;
+}
+
 /** Records not yet committed by `groupId`, per topic-partition (log end offset minus committed offset). */
-export async function consumerLag(kafka: Kafka, groupId: string, topics: readonly string[]): Promise<{ topic: string; partition: number; lag: number }[]> {
+export async function consumerLag(kafka: Kafka, groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
-    const out: { topic: string; partition: number; lag: number }[] = [];
-    for (const { topic, partitions } of committed) {
-      const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p]));
-      for (const p of partitions) {
-        const end = ends.get(p.partition);
-        if (!end) continue;
-        const from = Number(p.offset) >= 0 ? Number(p.offset) : Number(end.low);
-        out.push({ topic, partition: p.partition, lag: Math.max(0, Number(end.high) - from) });
-      }
-    }
-    return out;
+    return await lagFromBroker(admin, groupId, topics);
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * The same, on a connected admin client the caller keeps (the consumer's lag gauge refreshes through one). A partition
+ * the group never committed counts from its low watermark, as a consumer reading from the beginning would.
+ */
+export async function lagFromBroker(admin: Admin, groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+  const out: PartitionLag[] = [];
+  for (const { topic, partitions } of committed) {
+    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p]));
+    for (const p of partitions) {
+      const end = ends.get(p.partition);
+      if (!end) continue;
+      const from = Number(p.offset) >= 0 ? Number(p.offset) : Number(end.low);
+      out.push({ topic, partition: p.partition, lag: Math.max(0, Number(end.high) - from) });
+    }
+  }
+  return out;
 }
 
 /** The group's committed offsets on `topic` (partitions without a commit are left out). */

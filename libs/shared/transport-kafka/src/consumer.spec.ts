@@ -7,6 +7,7 @@ import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 
 import { type BatchResults, type ConsumedRecord, type ConsumerOptions, KafkaConsumerRunner } from './consumer';
 import { PermanentError } from './errors';
+import { KafkaMetricNames } from './metrics';
 import type { KafkaProducer, OutgoingRecord } from './producer';
 
 const TOPIC = 'test.batch';
@@ -15,6 +16,7 @@ const TOPIC = 'test.batch';
 class FakeConsumer {
   readonly events = { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' };
   readonly commits: string[] = [];
+  readonly pauses: string[] = [];
   eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   private readonly listeners = new Map<string, (event: unknown) => void>();
   on(event: string, listener: (event: unknown) => void): void {
@@ -38,6 +40,21 @@ class FakeConsumer {
   async disconnect(): Promise<void> {
     return undefined;
   }
+  pause(topics: { topic: string }[]): void {
+    if (!this.eachBatch) throw new Error('Consumer group was not initialized, consumer#run must be called first');
+    this.pauses.push(...topics.map((t) => `pause ${t.topic}`));
+  }
+  resume(topics: { topic: string }[]): void {
+    this.pauses.push(...topics.map((t) => `resume ${t.topic}`));
+  }
+}
+
+/** The current value of a counter's series with exactly these attributes (0 when it has none yet). */
+async function counterValue(telemetry: Telemetry, name: string, attributes: Record<string, string>): Promise<number> {
+  const collected = await telemetry.collectMetrics();
+  const points: { attributes: object; value: unknown }[] = collected.scopeMetrics.flatMap((s) => s.metrics.filter((m) => m.descriptor.name === name).flatMap((m) => [...m.dataPoints]));
+  const point = points.find((p) => JSON.stringify(Object.entries(p.attributes).sort()) === JSON.stringify(Object.entries(attributes).sort()));
+  return typeof point?.value === 'number' ? point.value : 0;
 }
 
 function message(offset: number, value: string, headers: Record<string, string> = {}): KafkaMessage {
@@ -244,5 +261,65 @@ describe(KafkaConsumerRunner.name, () => {
     expect(sut.lastCrash()?.message).toBe('boom');
     fake.emit('consumer.group_join', {});
     expect(sut.isReady()).toBe(true);
+  });
+
+  describe('metrics', () => {
+    it('counts processed and dead-lettered records by topic, group and outcome, and dead letters by code', async () => {
+      const processed = { topic: TOPIC, group: 'g', outcome: 'processed' };
+      const deadLettered = { topic: TOPIC, group: 'g', outcome: 'dead_lettered' };
+      const before = {
+        processed: await counterValue(telemetry, KafkaMetricNames.records, processed),
+        deadLettered: await counterValue(telemetry, KafkaMetricNames.records, deadLettered),
+        negative: await counterValue(telemetry, KafkaMetricNames.deadLetters, { topic: TOPIC, code: 'NEGATIVE' }),
+      };
+      const batch = setup({
+        handleBatch: async (records: ConsumedRecord<{ n: number }>[]): Promise<BatchResults> => records.map((r) => (r.value.n < 0 ? new PermanentError('NEGATIVE', 'negative') : undefined)),
+      });
+      await batch.deliver([message(0, '{"n":1}'), message(1, 'not json'), message(2, '{"n":-1}'), message(3, '{"n":4}')]);
+      const single = setup({ handle: async () => undefined });
+      await single.deliver([message(0, '{"n":1}')]);
+
+      expect(await counterValue(telemetry, KafkaMetricNames.records, processed)).toBe(before.processed + 3);
+      expect(await counterValue(telemetry, KafkaMetricNames.records, deadLettered)).toBe(before.deadLettered + 2);
+      expect(await counterValue(telemetry, KafkaMetricNames.deadLetters, { topic: TOPIC, code: 'NEGATIVE' })).toBe(before.negative + 1);
+      expect(await counterValue(telemetry, KafkaMetricNames.deadLetters, { topic: TOPIC, code: 'UNDECODABLE' })).toBeGreaterThanOrEqual(1);
+    });
+
+    it('names topic, partition, offset and group on consumer spans, never a key or a value', async () => {
+      const { deliver } = setup({ handle: async () => undefined });
+      await deliver([message(7, '{"n":1,"evidenceNote":"private note"}')]);
+      const span = exporter.getFinishedSpans().find((s) => s.name === `${TOPIC} process`);
+      expect(span?.attributes).toEqual({
+        'messaging.system': 'kafka',
+        'messaging.destination.name': TOPIC,
+        'messaging.kafka.destination.partition': 0,
+        'messaging.consumer.group.name': 'g',
+        'messaging.kafka.message.offset': '7',
+      });
+      expect(JSON.stringify(exporter.getFinishedSpans().map((s) => s.attributes))).not.toMatch(/private note|k7/);
+    });
+  });
+
+  describe('pause and resume', () => {
+    it('pauses every subscribed topic once running (also when asked before start), and resumes them', async () => {
+      const { sut, fake } = setup({ handle: async () => undefined, topics: [TOPIC, 'other'] });
+      sut.pause();
+      expect(fake.pauses).toEqual([]);
+      await sut.start();
+      expect(fake.pauses).toEqual([`pause ${TOPIC}`, 'pause other']);
+      expect(sut.isPaused()).toBe(true);
+      sut.resume();
+      expect(fake.pauses.slice(2)).toEqual([`resume ${TOPIC}`, 'resume other']);
+      expect(sut.isPaused()).toBe(false);
+    });
+
+    it('pauses again when kafkajs rejoins the group after a crash restart', async () => {
+      const { sut, fake } = setup({ handle: async () => undefined });
+      await sut.start();
+      sut.pause();
+      fake.emit(fake.events.GROUP_JOIN, {});
+      expect(fake.pauses).toEqual([`pause ${TOPIC}`, `pause ${TOPIC}`]);
+      expect(sut.isReady()).toBe(true);
+    });
   });
 });

@@ -6,6 +6,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 
 import { isPermanent, PermanentError } from './errors';
 import { decodeHeaders, type RecordHeaders } from './headers';
+import { ConsumerLagGauge, type KafkaInstruments,kafkaInstruments } from './metrics';
 import type { KafkaProducer } from './producer';
 
 export interface ConsumedRecord<T> {
@@ -41,6 +42,8 @@ interface CommonConsumerOptions<T> {
   partitionsConsumedConcurrently?: number;
   /** How long the group waits for a silent member before reassigning its partitions (broker minimum 6 s). */
   sessionTimeoutMs?: number;
+  /** The consumer-lag gauge asks the broker at most this often (default 5 s). */
+  lagRefreshMs?: number;
 }
 
 /** Record mode: one call per record. */
@@ -90,7 +93,11 @@ export class KafkaConsumerRunner<T> {
   private readonly consumer: Consumer;
   private readonly logger: Logger;
   private readonly retry: RetryPolicy;
+  private readonly metrics: KafkaInstruments;
+  private readonly lag: ConsumerLagGauge;
   private joined = false;
+  private running = false;
+  private paused = false;
   private crashed: Error | undefined;
 
   constructor(
@@ -110,8 +117,12 @@ export class KafkaConsumerRunner<T> {
     });
     this.logger = options.logger.child({ component: 'kafka-consumer', groupId: options.groupId });
     this.retry = { attempts: 5, initialDelayMs: 200, maxDelayMs: 5_000, ...options.retry };
+    this.metrics = kafkaInstruments();
+    this.lag = new ConsumerLagGauge({ kafka, groupId: options.groupId, topics: options.topics, gauge: this.metrics.consumerLag, logger: this.logger, refreshMs: options.lagRefreshMs });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       this.joined = true;
+      // kafkajs forgets paused topics when it restarts the consumer after a crash.
+      if (this.paused) this.applyPause();
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       // Not ready until kafkajs has restarted the consumer and it joined again (or for good, without a restart).
@@ -130,6 +141,11 @@ export class KafkaConsumerRunner<T> {
     return this.crashed;
   }
 
+  /** True between pause() and resume(). */
+  isPaused(): boolean {
+    return this.paused;
+  }
+
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
@@ -139,11 +155,42 @@ export class KafkaConsumerRunner<T> {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+    this.running = true;
+    if (this.paused) this.applyPause();
+    this.lag.start();
+  }
+
+  /**
+   * Stops fetching from every subscribed topic while staying in the group (heartbeats go on, no rebalance): the
+   * batch in progress finishes and is committed, then nothing more until resume(). Before start() it takes effect
+   * once the consumer runs.
+   */
+  pause(): void {
+    this.paused = true;
+    if (this.running) this.applyPause();
+    this.logger.info({ topics: this.options.topics }, 'consumer paused');
+  }
+
+  resume(): void {
+    this.paused = false;
+    if (this.running) this.consumer.resume(this.options.topics.map((topic) => ({ topic })));
+    this.logger.info({ topics: this.options.topics }, 'consumer resumed');
+  }
+
+  private applyPause(): void {
+    try {
+      this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+    } catch (err) {
+      // Only before kafkajs built its consumer group; the GROUP_JOIN listener pauses it then.
+      this.logger.debug({ err }, 'pause deferred until the consumer runs');
+    }
   }
 
   /** Finishes the record (or chunk) in progress, commits what is done and leaves the group. */
   async stop(): Promise<void> {
+    await this.lag.stop();
     await this.consumer.disconnect();
+    this.running = false;
     this.joined = false;
   }
 
@@ -199,6 +246,7 @@ export class KafkaConsumerRunner<T> {
       { topic, partition, offset: message.offset },
     );
     if (failed) await this.deadLetter(topic, partition, [{ message, err: failed }]);
+    else this.metrics.records.add(1, this.recordAttributes(topic, 'processed'));
   }
 
   /**
@@ -251,10 +299,13 @@ export class KafkaConsumerRunner<T> {
         isRunning,
         { topic, partition, offset: records[0]?.offset, count: records.length },
       );
+      let processed = 0;
       sources.forEach((message, i) => {
         const err = failed ?? results[i];
         if (err) failures.push({ message, err });
+        else processed++;
       });
+      if (processed > 0) this.metrics.records.add(processed, this.recordAttributes(topic, 'processed'));
     }
     // Offset order, so the dead-letter topic reads like the source.
     failures.sort((a, b) => (BigInt(a.message.offset) < BigInt(b.message.offset) ? -1 : 1));
@@ -292,6 +343,7 @@ export class KafkaConsumerRunner<T> {
     }
   }
 
+  /** Where the record came from, never what it says: values and keys stay out of spans. */
   private spanAttributes(topic: string, partition: number): Record<string, string | number> {
     return {
       'messaging.system': 'kafka',
@@ -328,8 +380,14 @@ export class KafkaConsumerRunner<T> {
       })),
     );
     for (const { message, err } of failures) {
+      this.metrics.records.add(1, this.recordAttributes(topic, 'dead_lettered'));
+      this.metrics.deadLetters.add(1, { topic, code: err.code });
       this.logger.warn({ topic, partition, offset: message.offset, dlq, code: err.code, reason: err.message }, 'record dead-lettered');
     }
+  }
+
+  private recordAttributes(topic: string, outcome: 'processed' | 'dead_lettered'): Record<string, string> {
+    return { topic, group: this.options.groupId, outcome };
   }
 }
 

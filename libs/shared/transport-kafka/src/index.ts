@@ -3,6 +3,7 @@ export * from './consumer';
 export * from './errors';
 export * from './headers';
 export * from './kafka';
+export * from './metrics';
 export * from './partition-tail';
 export * from './producer';
 export * from './topic-reader';

@@ -1,9 +1,10 @@
-import { type Context, SpanKind, trace } from '@opentelemetry/api';
+import { type Context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '@signal-mesh/util-logging';
 import { injectTraceContext } from '@signal-mesh/util-otel';
 import { type Kafka, Partitioners, type Producer, type RecordMetadata } from 'kafkajs';
 
 import type { RecordHeaders } from './headers';
+import { type KafkaInstruments,kafkaInstruments } from './metrics';
 
 export interface OutgoingRecord {
   /** Partitioning key: all records with one key stay in order on one partition. */
@@ -25,6 +26,8 @@ const tracer = trace.getTracer('@signal-mesh/transport-kafka');
  * answered to a caller after it means the data is durable.
  */
 export class KafkaProducer {
+  private readonly metrics: KafkaInstruments = kafkaInstruments();
+
   private constructor(
     private readonly producer: Producer,
     private readonly logger: Logger,
@@ -46,7 +49,7 @@ export class KafkaProducer {
     if (records.length === 0) return [];
     return tracer.startActiveSpan(`${topic} publish`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.batch.message_count': records.length } }, async (span) => {
       try {
-        return await this.producer.send({
+        const acknowledged = await this.producer.send({
           topic,
           acks: -1,
           messages: records.map((r) => ({
@@ -55,8 +58,14 @@ export class KafkaProducer {
             headers: injectTraceContext({ ...r.headers }, r.traceContext) as RecordHeaders,
           })),
         });
+        this.metrics.produced.add(records.length, { topic });
+        // One partition (one key, the usual case): where the records landed. Keys and values never go on spans.
+        const only = acknowledged.length === 1 ? acknowledged[0] : undefined;
+        if (only) span.setAttributes({ 'messaging.kafka.destination.partition': only.partition, 'messaging.kafka.message.offset': only.baseOffset ?? '' });
+        return acknowledged;
       } catch (err) {
         span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
         this.logger.error({ err, topic, count: records.length }, 'publish failed');
         throw err;
       } finally {

@@ -40,3 +40,11 @@ export const otelSection = {
 export const logSection = {
   level: env('LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 };
+
+/**
+ * Operator endpoints on the HTTP port (POST /ops/consumers/pause|resume). Off unless OPS_ENDPOINTS=true: they have no
+ * authentication of their own, so they are for tests and for operators who reach the pod directly.
+ */
+export const opsSection = {
+  endpoints: env('OPS_ENDPOINTS', z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
+};

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 
-import { createLogger } from './logger';
+import { createLogger, redactDeep,REDACTED_PATHS } from './logger';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -42,5 +42,40 @@ describe(createLogger.name, () => {
     const text = JSON.stringify(lines);
     expect(text).not.toMatch(/smk_live_secret|smk_2|private analyst note/);
     expect(text).toContain('[redacted]');
+  });
+
+  it('redacts every sensitive field at any depth, in arrays, headers, child bindings and any spelling', () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ service: 'feed', destination }).child({ component: 'grpc', metadata: { 'x-api-key': 'smk_binding' } });
+    const deep = { a: { b: { c: { d: { e: { f: { apiKey: 'smk_depth6', evidence_note: 'note at depth 6' } } } } } } };
+    const shared = { secret: 'shared-secret' };
+    logger.warn(
+      {
+        headers: { authorization: 'Bearer smk_bearer', 'x-api-key': 'smk_header', Authorization: 'Basic c21r' },
+        items: [{ evidenceNote: 'note in an array' }, { nested: [{ API_KEY: 'smk_upper' }] }],
+        deep,
+        one: shared,
+        two: shared,
+        password: 'hunter2',
+      },
+      'request',
+    );
+    const text = JSON.stringify(lines);
+    expect(text).not.toMatch(/smk_|note at depth|note in an array|shared-secret|hunter2|c21r/);
+    expect(lines[0]).toMatchObject({ msg: 'request', headers: { authorization: '[redacted]', 'x-api-key': '[redacted]' } });
+    // The caller's objects are left alone.
+    expect(deep.a.b.c.d.e.f.apiKey).toBe('smk_depth6');
+    expect(shared.secret).toBe('shared-secret');
+  });
+
+  it('keeps lines without sensitive fields as they are, and survives cycles', () => {
+    const { lines, destination } = capture();
+    const cyclic: Record<string, unknown> = { signalId: 'sig_1' };
+    cyclic['self'] = cyclic;
+    const plain = { signalId: 'sig_2', orgIds: ['org_a'] };
+    expect(redactDeep(plain)).toBe(plain);
+    expect(() => createLogger({ service: 'dedup', destination }).info({ cyclic, plain }, 'merged')).not.toThrow();
+    expect(lines[0]).toMatchObject({ plain: { signalId: 'sig_2', orgIds: ['org_a'] } });
+    expect(REDACTED_PATHS).toEqual(expect.arrayContaining(['apiKey', '*.*.*.*.evidenceNote', '*["x-api-key"]']));
   });
 });

@@ -1,1 +1,2 @@
+export * from './server-span';
 export * from './telemetry';
