@@ -1,9 +1,7 @@
 import { SpanKind, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Submission } from '@signal-mesh/signals-domain';
 import { testLogger } from '@signal-mesh/testing';
-import { testMeter } from '@signal-mesh/testing';
-import { startTelemetry, type Telemetry } from '@signal-mesh/util-otel';
+import { captureSpans, testMeter } from '@signal-mesh/testing';
 
 import { DedupProcessor } from './dedup-processor';
 import { createDedupMetrics } from './telemetry';
@@ -14,22 +12,7 @@ const NOW = new Date('2026-03-01T00:00:00Z');
 const traceparent = (traceDigit: number, spanDigit: number) => `00-${String(traceDigit).repeat(32)}-${String(spanDigit).repeat(16)}-01`;
 
 describe('dedup metrics and spans', () => {
-  const exporter = new InMemorySpanExporter();
-  const processor = new SimpleSpanProcessor({ exporter });
-  let telemetry: Telemetry;
-  const finishedSpans = async () => {
-    await processor.forceFlush();
-    return exporter.getFinishedSpans();
-  };
-
-  beforeAll(() => {
-    telemetry = startTelemetry({ serviceName: 'dedup-spec', spanProcessors: [processor], instrumentations: false });
-  });
-  afterAll(() => telemetry.shutdown());
-  beforeEach(async () => {
-    await processor.forceFlush();
-    exporter.reset();
-  });
+  const { finishedSpans } = captureSpans('dedup-spec');
 
   function setup() {
     const meter = testMeter();

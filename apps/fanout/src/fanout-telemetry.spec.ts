@@ -1,11 +1,9 @@
 import { SpanKind, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { t0 } from '@signal-mesh/signals-testing';
 import { testLogger } from '@signal-mesh/testing';
-import { testMeter } from '@signal-mesh/testing';
+import { captureSpans, testMeter } from '@signal-mesh/testing';
 import type { ConsumedRecord } from '@signal-mesh/transport-kafka';
 import { type Organisation, TrustSnapshot } from '@signal-mesh/trust-domain';
-import { startTelemetry, type Telemetry } from '@signal-mesh/util-otel';
 
 import { FanoutProcessor, type RawValue } from './fanout-processor';
 import { createFanoutMetrics } from './telemetry';
@@ -19,22 +17,9 @@ const PARENT = 'b7ad6b7169203331';
 const minutes = (n: number) => new Date(t0.getTime() + n * 60_000);
 
 describe('fan-out metrics and spans', () => {
-  const exporter = new InMemorySpanExporter();
-  const spanProcessor = new SimpleSpanProcessor({ exporter });
-  let telemetry: Telemetry;
-  const finishedSpans = async () => {
-    await spanProcessor.forceFlush();
-    return exporter.getFinishedSpans();
-  };
-
-  beforeAll(() => {
-    telemetry = startTelemetry({ serviceName: 'fanout-spec', spanProcessors: [spanProcessor], instrumentations: false });
-  });
-  afterAll(() => telemetry.shutdown());
+  const { finishedSpans } = captureSpans('fanout-spec');
 
   async function setup() {
-    await spanProcessor.forceFlush();
-    exporter.reset();
     const meter = testMeter();
     const sink = new RecordingFeedSink();
     const clock = { now: minutes(60) };

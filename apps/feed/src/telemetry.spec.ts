@@ -1,9 +1,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { type FeedEvent, FeedEventKind, RetractReason, SignalType } from '@signal-mesh/contracts';
-import { testMeter } from '@signal-mesh/testing';
+import { captureSpans, testMeter } from '@signal-mesh/testing';
 import type { RawRecord } from '@signal-mesh/transport-kafka';
-import { startTelemetry, type Telemetry } from '@signal-mesh/util-otel';
 
 import { createFeedMetrics, deliver } from './telemetry';
 
@@ -25,22 +23,7 @@ const event = (kind: FeedEventKind): FeedEvent => ({
 });
 
 describe(deliver.name, () => {
-  const exporter = new InMemorySpanExporter();
-  const processor = new SimpleSpanProcessor({ exporter });
-  let telemetry: Telemetry;
-  const finishedSpans = async () => {
-    await processor.forceFlush();
-    return exporter.getFinishedSpans();
-  };
-
-  beforeAll(() => {
-    telemetry = startTelemetry({ serviceName: 'feed-spec', spanProcessors: [processor], instrumentations: false });
-  });
-  afterAll(() => telemetry.shutdown());
-  beforeEach(async () => {
-    await processor.forceFlush();
-    exporter.reset();
-  });
+  const { finishedSpans } = captureSpans('feed-spec');
 
   it('writes inside a `feed deliver` span continuing the record’s trace, then counts and times the delivery', async () => {
     const m = testMeter();

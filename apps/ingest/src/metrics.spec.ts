@@ -1,28 +1,10 @@
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { testMeter } from '@signal-mesh/testing';
-import { startTelemetry, type Telemetry } from '@signal-mesh/util-otel';
+import { captureSpans, testMeter } from '@signal-mesh/testing';
 
 import { callerOf, newTestApi, ORG, urlDraft } from './fakes.fixtures';
 import { createIngestMetrics } from './metrics';
 
 describe('ingest metrics and spans', () => {
-  const exporter = new InMemorySpanExporter();
-  const processor = new SimpleSpanProcessor({ exporter });
-  let telemetry: Telemetry;
-  // The simple processor exports after the span ended, asynchronously.
-  const finishedSpans = async () => {
-    await processor.forceFlush();
-    return exporter.getFinishedSpans();
-  };
-
-  beforeAll(() => {
-    telemetry = startTelemetry({ serviceName: 'ingest-spec', spanProcessors: [processor], instrumentations: false });
-  });
-  afterAll(() => telemetry.shutdown());
-  beforeEach(async () => {
-    await processor.forceFlush();
-    exporter.reset();
-  });
+  const { finishedSpans } = captureSpans('ingest-spec');
 
   it('counts every item of a batch once, by outcome and code, rate-limited ones included', async () => {
     const m = testMeter();

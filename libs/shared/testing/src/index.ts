@@ -3,6 +3,7 @@ export * from './env';
 export * from './errors';
 export * from './logger';
 export * from './service-process';
+export * from './span-capture';
 export * from './test-meter';
 export * from './trust-fixture';
 export * from './wait';
